@@ -1,0 +1,247 @@
+"""lgo-check's own plugin: Python rules, the built-in rule pack, and the loaders.
+
+Registered in the ``lgo_check`` entry-point group like any third-party pack.
+Threshold and comparison rules are data in ``rules/`` (the rule pack); what data
+cannot say lives here as Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from lgo_check.hookspecs import hookimpl
+from lgo_check.load import Loader
+from lgo_check.model import Letter, Number, Severity, Span, Status
+from lgo_check.rule import Hit, Rule, RuleOptions
+
+BLOCK_TITLES = {
+    "upheld": "complaints upheld",
+    "compliance": "compliance with recommendations",
+    "remedy": "satisfactory remedies",
+    "overview": "complaint overview",
+}
+
+
+class UnreadableInput(Rule):
+    """The file could not be read or decoded, so nothing in it was checked.
+
+    ## What it does
+    Reports a file that lgo-check could not turn into text: it is empty, binary,
+    a PDF that is encrypted, damaged or has no text layer (a scan), in an encoding
+    that is neither UTF-8 nor Windows-1252, over the size limit, or it vanished or
+    could not be opened during the run.
+
+    ## Why it matters
+    A letter that was not read was not checked. A committee pack that silently
+    skips a letter looks clean when it is not.
+
+    ## Example
+    `letters/2024/scan.pdf:1:1: LGO001 error PDF has no text layer (a scanned image?); run it through OCR first`
+    """
+
+    code = "LGO001"
+    name = "unreadable-input"
+    severity = Severity.error
+    needs_annual_review = False
+
+    def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
+        # Raised by the engine when loading fails; a letter that exists was readable.
+        return iter(())
+
+
+class NotAnAnnualReviewLetter(Rule):
+    """The file is not an Ombudsman annual review letter.
+
+    ## What it does
+    Flags a file that was read but does not look like an annual review letter
+    from the Local Government and Social Care Ombudsman: it names no review year
+    and no annual summary of complaint statistics, and none of the letter's
+    statistics sentences are in it.
+
+    ## Why it matters
+    A wrong file in a letters folder (a covering report, another ombudsman's
+    letter) would otherwise pass as a letter with no concerns.
+
+    ## Example
+    A council newsletter saved as `letters/2024/newsletter.txt`.
+    """
+
+    code = "LGO002"
+    name = "not-an-annual-review-letter"
+    severity = Severity.error
+    needs_annual_review = False
+
+    def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
+        if not letter.is_annual_review:
+            yield Hit(
+                "This does not read as an Ombudsman annual review letter: no review year, "
+                "no annual summary of complaint statistics and no statistics sentences were found."
+            )
+
+
+class StatisticsMissing(Rule):
+    """The letter's statistics, or one of their blocks, could not be found or read.
+
+    ## What it does
+    Flags a letter with no statistics section at all (often the statistics page
+    was lost when the PDF was converted), a block that is missing (complaints
+    upheld, compliance with recommendations, satisfactory remedies, and the
+    complaint overview in letters from 2024-25 on), and a figure that the letter
+    states in a way that cannot be read unambiguously (which is then left empty
+    rather than guessed).
+
+    ## Why it matters
+    Every other statistics rule stays silent on a figure it does not have. A
+    clean report on a letter whose figures were never read is not a clean letter:
+    get the full letter (the Ombudsman publishes it as a PDF) and check again.
+
+    ## Example
+    `rotherham.txt:1:1: LGO101 warning No statistics were found in this letter ...`
+    """
+
+    code = "LGO101"
+    name = "statistics-missing"
+    severity = Severity.warning
+
+    def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
+        stats = letter.statistics
+        blocks = {
+            name: getattr(stats, name)
+            for name in BLOCK_TITLES
+            if getattr(stats, name) is not None
+        }
+        missing = [name for name, block in blocks.items() if block.status == Status.missing]
+        if len(missing) == len(blocks):
+            yield Hit(
+                "No statistics were found in this letter (complaints upheld, compliance with "
+                "recommendations, satisfactory remedies), so none of them could be checked; "
+                "the statistics page may have been lost in conversion."
+            )
+        else:
+            for name in missing:
+                heading = blocks[name].spans.get("heading")
+                yield Hit(
+                    f"The {BLOCK_TITLES[name]} statistics could not be found or read, "
+                    "so they could not be checked.",
+                    heading,
+                )
+        for problem in letter.problems:
+            yield Hit(f"{problem.field} could not be read: {problem.reason}.", problem.span)
+
+
+class StatisticsInconsistent(Rule):
+    """The letter's figures contradict each other beyond rounding.
+
+    ## What it does
+    Checks the figures against each other: the upheld count over the number of
+    investigations against the upheld rate, the remedy count over its upheld base
+    against the remedy rate, counts above their base, and the upheld count
+    against the upheld base of the remedy block (they are the same decisions).
+    Rates in letters are whole percentages, so a difference of up to
+    `tolerance-pct` points (default 1) is allowed.
+
+    ## Why it matters
+    Contradictory figures mean one of them was mistyped or misread; a committee
+    should not act on either until it is resolved.
+
+    ## Example
+    `Upheld rate is stated as 60%, but 10 upheld of 40 investigations is 25%.`
+    """
+
+    code = "LGO102"
+    name = "statistics-inconsistent"
+    severity = Severity.error
+
+    class Options(RuleOptions):
+        tolerance_pct: float = 1.0
+
+    def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
+        up, rem, ov = letter.statistics.upheld, letter.statistics.remedy, letter.statistics.overview
+        tolerance = options.tolerance_pct
+        yield from _rate_check(
+            "Upheld rate", up.rate_pct, up.count, up.investigations, "upheld of",
+            "investigations", up.spans.get("rate_pct"), tolerance,
+        )
+        yield from _rate_check(
+            "Satisfactory remedy rate", rem.rate_pct, rem.count, rem.upheld_base,
+            "remedies of", "upheld decisions", rem.spans.get("rate_pct"), tolerance,
+        )
+        if up.count is not None and up.investigations is not None and up.count > up.investigations:
+            yield Hit(
+                f"{up.count} upheld decisions is more than the {up.investigations} "
+                "investigations they come from.",
+                up.spans.get("count"),
+            )
+        if rem.count is not None and rem.upheld_base is not None and rem.count > rem.upheld_base:
+            yield Hit(
+                f"{rem.count} satisfactory remedy decisions is more than the {rem.upheld_base} "
+                "upheld decisions they come from.",
+                rem.spans.get("count"),
+            )
+        if up.count is not None and rem.upheld_base is not None and up.count != rem.upheld_base:
+            yield Hit(
+                f"The letter gives {up.count} upheld decisions, but the remedy statistics are "
+                f"based on {rem.upheld_base} upheld decisions.",
+                rem.spans.get("upheld_base"),
+            )
+        if ov is not None:
+            for field, other, label in (
+                ("investigated", up.investigations, "investigations"),
+                ("upheld", up.count, "upheld decisions"),
+            ):
+                value = getattr(ov, field)
+                if value is not None and other is not None and value != other:
+                    yield Hit(
+                        f"The complaint overview gives {value} {label}, but the upheld "
+                        f"statistics give {other}.",
+                        ov.spans.get(field),
+                    )
+
+
+def _rate_check(
+    label: str,
+    rate: Number | None,
+    count: int | None,
+    base: int | None,
+    of: str,
+    base_label: str,
+    span: Span | None,
+    tolerance: float,
+) -> Iterator[Hit]:
+    if rate is None or count is None or not base:
+        return
+    computed = 100 * count / base
+    if abs(computed - rate) > tolerance + 1e-9:
+        yield Hit(
+            f"{label} is stated as {rate:g}%, but {count} {of} {base} {base_label} "
+            f"is {computed:.0f}%.",
+            span,
+        )
+
+
+@hookimpl
+def lgo_check_rules() -> list[type[Rule]]:
+    return [UnreadableInput, NotAnAnnualReviewLetter, StatisticsMissing, StatisticsInconsistent]
+
+
+def builtin_rule_pack() -> Path:
+    """The rule pack: inside the installed package, or ``rules/`` in a source checkout."""
+    packaged = Path(str(files("lgo_check"))) / "rulepack"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+@hookimpl
+def lgo_check_rule_paths() -> list[Path]:
+    return [builtin_rule_pack()]
+
+
+@hookimpl
+def lgo_check_loaders() -> list[Loader]:
+    from lgo_check.load.text import HtmlLoader, MarkdownLoader, TextLoader
+
+    return [TextLoader(), MarkdownLoader(), HtmlLoader()]

@@ -1,0 +1,239 @@
+"""Rules as data: threshold, comparison and concern rules read from TOML files.
+
+A rule file holds ``[[rule]]`` tables. Conditions are structured data (a field, an
+operator, and a value, another field or an option): nothing in a rule file is
+ever evaluated as code. See ``rules/README.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from lgo_check.model import Concern, Letter, Number, Severity, Span
+from lgo_check.rule import Hit, Rule, RuleOptions
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_BLOCKS = ("upheld", "compliance", "remedy", "overview")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+
+
+class RuleFileError(Exception):
+    """A rule file is invalid; the message names the file, the rule and the field."""
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    value: Number | str | None = None
+    other: str | None = Field(default=None, description="another field to compare with")
+    option: str | None = Field(default=None, description="a rule option to compare with")
+
+    @model_validator(mode="after")
+    def _one_right_hand_side(self) -> Condition:
+        given = [k for k in ("value", "other", "option") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'value', 'other' or 'option'")
+        return self
+
+
+class RuleSpec(BaseModel):
+    """One ``[[rule]]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[A-Z]{2,8}[0-9]{3,4}$")
+    name: str = Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+    severity: Severity
+    summary: str
+    doc: str
+    message: str | list[str]
+    evidence: str | None = None
+    concern: str | None = None
+    when: list[Condition] = Field(default_factory=list)
+    options: dict[str, Number | str | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> RuleSpec:
+        if not self.when and self.concern is None:
+            raise ValueError("a rule needs 'when' conditions or a 'concern' kind")
+        for condition in self.when:
+            if condition.option is not None and condition.option not in self.options:
+                raise ValueError(f"condition uses option {condition.option!r}, not in 'options'")
+            for path in (condition.field, condition.other):
+                if path is not None:
+                    _check_path(path)
+        if self.evidence is not None:
+            _check_path(self.evidence)
+        return self
+
+
+def _check_path(path: str) -> None:
+    head, _, rest = path.partition(".")
+    if head in _BLOCKS:
+        fields = _block_model(head).model_fields
+        if rest not in fields or rest == "spans":
+            raise ValueError(f"unknown field {path!r}; {head} has {', '.join(_names(fields))}")
+    elif head not in Letter.model_fields or head in ("statistics", "concerns", "spans"):
+        raise ValueError(f"unknown field {path!r}")
+
+
+def _names(fields: dict[str, Any]) -> list[str]:
+    return [f for f in fields if f != "spans"]
+
+
+def _block_model(block: str) -> type[BaseModel]:
+    return type(getattr(Letter().statistics, block))
+
+
+def resolve(letter: Letter, path: str) -> tuple[Any, Span | None]:
+    """The value at ``block.field`` (or a letter field) and the span it came from."""
+    head, _, rest = path.partition(".")
+    if head in _BLOCKS:
+        block = getattr(letter.statistics, head)
+        return getattr(block, rest), block.spans.get(rest)
+    return getattr(letter, head), letter.spans.get(head)
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render(template: str | list[str], lookup: Callable[[str], Any]) -> str:
+    """Fill ``{field}`` placeholders; a fragment whose placeholder is empty is dropped."""
+    fragments = [template] if isinstance(template, str) else template
+    out = []
+    for fragment in fragments:
+        values = {name: lookup(name) for name in _PLACEHOLDER.findall(fragment)}
+        if any(v is None for v in values.values()):
+            continue
+        out.append(_PLACEHOLDER.sub(lambda m: format_value(values[m.group(1)]), fragment))
+    return "".join(out)
+
+
+class DeclarativeRule(Rule):
+    """A rule defined by a RuleSpec; documentation and options come from the file."""
+
+    def __init__(self, spec: RuleSpec, source: Path) -> None:
+        self.spec = spec
+        self.source = source
+        self.code = spec.code  # type: ignore[misc]
+        self.name = spec.name  # type: ignore[misc]
+        self.severity = spec.severity  # type: ignore[misc]
+        self.Options = create_model(  # type: ignore[misc,call-overload]
+            f"Options_{spec.code}",
+            __base__=RuleOptions,
+            **{key: (type(default), default) for key, default in spec.options.items()},
+        )
+
+    @property
+    def doc(self) -> str:
+        return f"{self.spec.summary}\n\n{self.spec.doc.strip()}"
+
+    @property
+    def summary(self) -> str:
+        return self.spec.summary
+
+    def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
+        if self.spec.concern is not None:
+            for concern in letter.concerns:
+                if concern.kind == self.spec.concern and self._holds(letter, options):
+                    yield Hit(self._message(letter, options, concern), _concern_span(concern))
+            return
+        if self._holds(letter, options):
+            span = resolve(letter, self.spec.evidence)[1] if self.spec.evidence else None
+            yield Hit(self._message(letter, options, None), span)
+
+    def _holds(self, letter: Letter, options: Any) -> bool:
+        for condition in self.spec.when:
+            left = resolve(letter, condition.field)[0]
+            if condition.other is not None:
+                right = resolve(letter, condition.other)[0]
+            elif condition.option is not None:
+                right = getattr(options, condition.option)
+            else:
+                right = condition.value
+            if left is None or right is None:
+                return False  # a figure the letter does not state proves nothing
+            try:
+                if not _OPERATORS[condition.op](left, right):
+                    return False
+            except TypeError:
+                return False
+        return True
+
+    def _message(self, letter: Letter, options: Any, concern: Concern | None) -> str:
+        def lookup(name: str) -> Any:
+            head, _, rest = name.partition(".")
+            if head == "concern" and concern is not None:
+                return getattr(concern, rest, None)
+            if head == "options":
+                return getattr(options, rest, None)
+            try:
+                return resolve(letter, name)[0]
+            except AttributeError:
+                return None
+
+        return render(self.spec.message, lookup)
+
+
+def _concern_span(concern: Concern) -> Span:
+    return Span(
+        line=concern.line,
+        column=concern.column,
+        end_line=concern.end_line,
+        end_column=concern.end_column,
+        page=concern.page,
+    )
+
+
+def load_rule_file(path: Path) -> list[DeclarativeRule]:
+    """Read and validate one rule file; raise RuleFileError naming file, rule and field."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"{path}: cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"rule"}
+    if unknown:
+        raise RuleFileError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[rule]]")
+    rules = []
+    for number, table in enumerate(data.get("rule", []), start=1):
+        label = table.get("name") or table.get("code") or f"rule #{number}"
+        try:
+            spec = RuleSpec.model_validate(table)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'rule'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise RuleFileError(f"{path}: rule {label!r}: {problems}") from None
+        rules.append(DeclarativeRule(spec, path))
+    return rules
+
+
+def load_rule_paths(paths: list[Path]) -> list[DeclarativeRule]:
+    rules: list[DeclarativeRule] = []
+    for path in paths:
+        files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        for file in files:
+            rules.extend(load_rule_file(file))
+    return rules

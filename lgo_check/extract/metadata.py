@@ -1,0 +1,200 @@
+"""Who the letter is to, when it was sent, and which year it reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from lgo_check.extract.layout import MetadataWording, metadata_wording
+from lgo_check.model import Period, Recipient, Span
+from lgo_check.normalise import NormalisedText
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        (
+            "january", "february", "march", "april", "may", "june", "july",
+            "august", "september", "october", "november", "december",
+        ),
+        start=1,
+    )
+}
+_DATE = re.compile(
+    r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>" + "|".join(_MONTHS) + r")\s*,?\s+(?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_REVIEW_YEAR = re.compile(
+    r"Annual Review (?:letter|of complaints?)\s*[:-]?\s*(?P<start>20\d\d)\s*[-/\u2013]\s*(?P<end>(?:20)?\d\d)\b",
+    re.IGNORECASE,
+)
+_YEAR_ENDING = re.compile(r"year ending\s+31\s+March\s+(?P<year>20\d\d)", re.IGNORECASE)
+_PERIOD = re.compile(
+    r"(?:period )?between\s+1\s+April\s+(?P<start>20\d\d)\s+(?:to|and)\s+31\s+March\s+(?P<end>20\d\d)",
+    re.IGNORECASE,
+)
+_SALUTATION = re.compile(r"^[ ]?Dear\s+(?P<name>[^\n,]+?)\s*,?[ ]*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Metadata:
+    organisation: str | None = None
+    recipient: Recipient = field(default_factory=Recipient)
+    letter_date: dt.date | None = None
+    review_year: str | None = None
+    period: Period | None = None
+    spans: dict[str, Span] = field(default_factory=dict)
+
+
+def _date(m: re.Match[str]) -> dt.date | None:
+    try:
+        return dt.date(int(m["year"]), _MONTHS[m["month"].lower()], int(m["day"]))
+    except ValueError:
+        return None
+
+
+def extract_metadata(norm: NormalisedText) -> Metadata:
+    text = norm.text
+    meta = Metadata()
+    salutation = _SALUTATION.search(text)
+    head_end = salutation.start() if salutation else min(len(text), 3000)
+
+    date_match = None
+    for m in _DATE.finditer(text, 0, head_end):
+        if _date(m) is not None:
+            date_match = m
+            break
+    if date_match:
+        meta.letter_date = _date(date_match)
+        meta.spans["letter_date"] = norm.span(date_match.start(), date_match.end())
+
+    review = _REVIEW_YEAR.search(text)
+    if review:
+        start = int(review["start"])
+        end = int(review["end"]) % 100
+        if end == (start + 1) % 100:
+            meta.review_year = f"{start}-{end:02d}"
+            meta.spans["review_year"] = norm.span(review.start("start"), review.end("end"))
+
+    period = _PERIOD.search(text)
+    ending = _YEAR_ENDING.search(text)
+    if period and int(period["end"]) == int(period["start"]) + 1:
+        meta.period = Period(
+            start=dt.date(int(period["start"]), 4, 1), end=dt.date(int(period["end"]), 3, 31)
+        )
+        meta.spans["period"] = norm.span(period.start(), period.end())
+    elif ending:
+        year = int(ending["year"])
+        meta.period = Period(start=dt.date(year - 1, 4, 1), end=dt.date(year, 3, 31))
+        meta.spans["period"] = norm.span(ending.start(), ending.end())
+    if meta.review_year is None and meta.period is not None:
+        # "year ending 31 March 2024" is the 2023-24 review.
+        meta.review_year = f"{meta.period.start.year}-{meta.period.end.year % 100:02d}"
+        meta.spans["review_year"] = meta.spans["period"]
+
+    if salutation:
+        block_start = date_match.end() if date_match else 0
+        _read_addressee(norm, block_start, salutation, meta, metadata_wording())
+    return meta
+
+
+def _read_addressee(
+    norm: NormalisedText,
+    start: int,
+    salutation: re.Match[str],
+    meta: Metadata,
+    words: MetadataWording,
+) -> None:
+    """Name, title and organisation from the lines between the date and "Dear ...".
+
+    Three lines (or more) are name / title... / organisation. One line holds all
+    three: the name is what the salutation says (or honorific plus surname), the
+    title the run of job-title words after it, and the organisation the rest.
+    """
+    text = norm.text
+    lines: list[tuple[int, int]] = []
+    pos = start
+    for raw in text[start : salutation.start()].split("\n"):
+        line_start = pos + len(raw) - len(raw.lstrip())
+        stripped = raw.strip().rstrip(",")
+        pos += len(raw) + 1
+        if not stripped or any(p.match(stripped) for p in words.skip_lines):
+            continue
+        lines.append((line_start, line_start + len(stripped)))
+    if not lines:
+        return
+    dear_name = salutation["name"].strip()
+
+    def put(key: str, a: int, b: int) -> str:
+        value = " ".join(text[a:b].split()).strip(" ,")
+        span = norm.span(a, b)
+        if key == "organisation":
+            meta.organisation = value
+            meta.spans["organisation"] = span
+        else:
+            setattr(meta.recipient, key, value)
+            meta.recipient.spans[key] = span
+        return value
+
+    if len(lines) >= 3:
+        put("name", *lines[0])
+        put("title", lines[1][0], lines[-2][1])
+        put("organisation", *lines[-1])
+        return
+    if len(lines) == 2:
+        # Either "name / title organisation" or "name title / organisation".
+        put("name", *_name_prefix(text, lines[0], dear_name, words))
+        rest_a, rest_b = _after_name(text, lines[0], dear_name, words)
+        if rest_a < rest_b:
+            put("title", rest_a, rest_b)
+            put("organisation", *lines[1])
+        else:
+            _split_title_org(norm, lines[1], words, put)
+        return
+    line = lines[0]
+    a, b = _name_prefix(text, line, dear_name, words)
+    if a < b:
+        put("name", a, b)
+    rest = _after_name(text, line, dear_name, words)
+    _split_title_org(norm, rest, words, put)
+
+
+def _name_prefix(
+    text: str, line: tuple[int, int], dear_name: str, words: MetadataWording
+) -> tuple[int, int]:
+    a, b = line
+    content = text[a:b]
+    if dear_name and content.lower().startswith(dear_name.lower()):
+        return a, a + len(dear_name)
+    tokens = list(re.finditer(r"\S+", content))
+    if tokens and tokens[0].group().rstrip(".").lower() in words.honorifics and len(tokens) > 1:
+        return a, a + tokens[1].end()
+    return a, a
+
+
+def _after_name(
+    text: str, line: tuple[int, int], dear_name: str, words: MetadataWording
+) -> tuple[int, int]:
+    _, name_end = _name_prefix(text, line, dear_name, words)
+    rest = text[name_end : line[1]]
+    skipped = len(rest) - len(rest.lstrip(" ,"))
+    return name_end + skipped, line[1]
+
+
+def _split_title_org(norm: NormalisedText, span: tuple[int, int], words: MetadataWording, put) -> None:  # type: ignore[no-untyped-def]
+    a, b = span
+    tokens = list(re.finditer(r"[^\s,]+", norm.text[a:b]))
+    split = 0
+    for i, token in enumerate(tokens):
+        if token.group().lower() not in words.title_words:
+            break
+        split = i + 1
+    # A title never ends with a joining word: "Chief Executive of" + "the Council of ...".
+    while split > 0 and tokens[split - 1].group().lower() in {"of", "and", "&", "the", "to", "for"}:
+        split -= 1
+    if split == len(tokens):
+        put("title", a, b)
+        return
+    if split > 0:
+        put("title", a + tokens[0].start(), a + tokens[split - 1].end())
+    put("organisation", a + tokens[split].start(), b)

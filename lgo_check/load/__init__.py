@@ -1,0 +1,134 @@
+"""Load: paths -> files to check -> Source (decoded text, ready for normalisation).
+
+A loader reads one format. Loaders are plugins (hook ``lgo_check_loaders``), so a
+new format slots in beside the built-in ones without touching the pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from lgo_check.model import Source
+
+
+class LoadError(Exception):
+    """The file cannot be read as a letter; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against inputs that would make one file stall a run."""
+
+    max_bytes: int = 20_000_000
+    max_pages: int = 50
+
+
+class Loader(Protocol):
+    """Reads one file format into a Source."""
+
+    format: str
+    extensions: tuple[str, ...]
+
+    def sniff(self, head: bytes) -> bool:
+        """Whether the first bytes of a file say it is in this format."""
+        ...
+
+    def load(self, path: Path, data: bytes, display: str, limits: Limits) -> Source:
+        """Return the file's text; raise LoadError with a reason if it cannot be read."""
+        ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """A file to check: where it is, and the path to show for it."""
+
+    path: Path
+    display: str
+    explicit: bool = False
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the current directory where possible, always with forward slashes."""
+    try:
+        return path.absolute().relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: Sequence[Path], extensions: Iterable[str]) -> list[Target]:
+    """Files to check under the given paths, in a stable sorted order.
+
+    Folders are walked recursively, skipping hidden ones and following symlinks
+    at most once per real folder (so a symlink loop ends). A file named
+    explicitly is always checked, whatever its extension; a path that does not
+    exist is still returned, so that it gets a finding of its own.
+    """
+    wanted = {e.lower() for e in extensions}
+    cwd = Path.cwd()
+    found: dict[str, Target] = {}
+    for root in paths:
+        if root.is_dir():
+            seen: set[str] = set()
+            for folder, dirs, files in os.walk(root, followlinks=True):
+                real = os.path.realpath(folder)
+                if real in seen:
+                    dirs[:] = []
+                    continue
+                seen.add(real)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    if name.startswith(".") or Path(name).suffix.lower() not in wanted:
+                        continue
+                    file = Path(folder) / name
+                    shown = display_path(file, cwd)
+                    found.setdefault(shown, Target(file, shown))
+        else:
+            shown = display_path(root, cwd)
+            found[shown] = Target(root, shown, explicit=True)
+    return [found[key] for key in sorted(found)]
+
+
+def pick_loader(target: Target, head: bytes, loaders: Sequence[Loader]) -> Loader:
+    """The loader for a file: by its content's signature first, then its extension.
+
+    Content wins so that a PDF saved as ``.txt`` is still read as a PDF.
+    """
+    for loader in loaders:
+        if loader.sniff(head):
+            return loader
+    suffix = target.path.suffix.lower()
+    for loader in loaders:
+        if suffix in loader.extensions:
+            return loader
+    return next(loader for loader in loaders if loader.format == "text")
+
+
+def read_source(target: Target, loaders: Sequence[Loader], limits: Limits) -> Source:
+    """Read one file into a Source, or raise LoadError saying why it cannot be."""
+    path = target.path
+    try:
+        if path.is_dir():
+            raise LoadError("is a folder with no letters in it")
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise LoadError(
+                f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
+                "(set max-file-bytes in the configuration to raise it)"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError("no such file (it does not exist, or vanished during the run)") from None
+    except PermissionError:
+        raise LoadError("permission denied") from None
+    except IsADirectoryError:
+        raise LoadError("is a folder") from None
+    except OSError as exc:
+        raise LoadError(f"cannot be read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise LoadError("file is empty")
+    loader = pick_loader(target, data[:512], loaders)
+    return loader.load(path, data, target.display, limits)

@@ -1,0 +1,72 @@
+"""Plain text, Markdown and HTML: decode bytes to text; markup is the normaliser's job."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from lgo_check.load import LoadError, Limits
+from lgo_check.model import Source
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with BOM, else cp1252; never a silent mangle."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"invalid UTF-16 at byte {exc.start}") from None
+    if b"\x00" in data[:4096]:
+        raise LoadError("binary data, not text (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise LoadError(
+                f"undecodable bytes: not UTF-8 (byte {utf8_error.start}) and not Windows-1252"
+            ) from None
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return controls / max(1, len(sample))
+
+
+class TextLoader:
+    """Plain text and Markdown, including extractions with HTML fragments in them."""
+
+    format = "text"
+    extensions: tuple[str, ...] = (".txt", ".text")
+    html_document = False
+
+    def sniff(self, head: bytes) -> bool:
+        return False
+
+    def load(self, path: Path, data: bytes, display: str, limits: Limits) -> Source:
+        text = decode(data)
+        if _control_ratio(text) > 0.05:
+            raise LoadError("binary data, not text (too many control characters)")
+        return Source(
+            path=display, format=self.format, text=text, html_document=self.html_document
+        )
+
+
+class MarkdownLoader(TextLoader):
+    format = "markdown"
+    extensions = (".md", ".markdown")
+
+
+class HtmlLoader(TextLoader):
+    """A whole HTML page (head, scripts and styles are not letter text) or a fragment."""
+
+    format = "html"
+    extensions = (".html", ".htm", ".xhtml")
+    html_document = True
+
+    def sniff(self, head: bytes) -> bool:
+        return head.lstrip().lower().startswith((b"<!doctype", b"<html"))

@@ -1,0 +1,213 @@
+"""The data that flows through lgo-check: Source -> Letter -> Finding.
+
+JSON field names are a contract with users (and with the seeds' expected.json):
+the value of a field stays a plain number or string at its key, and the place it
+came from sits beside it in a ``spans`` map keyed by the same field name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Number = int | float
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Span(Model):
+    """Where something is in the original file: 1-based lines and columns, end inclusive.
+
+    ``page`` is set for paged formats (PDF); ``line`` is then the line within that page.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    page: int | None = None
+
+
+class Status(StrEnum):
+    reported = "reported"
+    no_investigations = "no_investigations"
+    none_due = "none_due"
+    none_upheld = "none_upheld"
+    missing = "missing"
+
+
+class Block(Model):
+    status: Status = Status.missing
+    spans: dict[str, Span] = Field(default_factory=dict)
+
+
+class UpheldBlock(Block):
+    """Complaints upheld: rate, count, per 100,000 residents, and the investigations base."""
+
+    rate_pct: Number | None = None
+    peer_average_pct: Number | None = None
+    count: int | None = None
+    per_100k: Number | None = None
+    peer_average_per_100k: Number | None = None
+    investigations: int | None = None
+
+
+class ComplianceBlock(Block):
+    """Compliance with the Ombudsman's recommendations."""
+
+    rate_pct: Number | None = None
+    peer_average_pct: Number | None = None
+    outcomes: int | None = None
+
+
+class RemedyBlock(Block):
+    """Satisfactory remedies provided by the body before the complaint reached the Ombudsman."""
+
+    rate_pct: Number | None = None
+    peer_average_pct: Number | None = None
+    count: int | None = None
+    upheld_base: int | None = None
+
+
+class OverviewBlock(Block):
+    """Complaint overview (letters for 2024-25 onward)."""
+
+    dealt_with: int | None = None
+    not_for_us: int | None = None
+    assessed_and_closed: int | None = None
+    investigated: int | None = None
+    upheld: int | None = None
+
+
+class Statistics(Model):
+    upheld: UpheldBlock = Field(default_factory=UpheldBlock)
+    compliance: ComplianceBlock = Field(default_factory=ComplianceBlock)
+    remedy: RemedyBlock = Field(default_factory=RemedyBlock)
+    #: Only in layouts that have a complaint overview (2024-25 on); null otherwise.
+    overview: OverviewBlock | None = None
+
+
+class Recipient(Model):
+    name: str | None = None
+    title: str | None = None
+    spans: dict[str, Span] = Field(default_factory=dict)
+
+
+class Period(Model):
+    start: dt.date
+    end: dt.date
+
+
+ConcernKind = Literal[
+    "delayed_enquiry_responses",
+    "repeated_concern",
+    "witness_summons",
+    "non_compliance",
+    "public_report",
+]
+
+
+class Concern(Span):
+    """A concern the Ombudsman raises in prose, located at its sentence."""
+
+    kind: str
+    text: str
+    share_pct: Number | None = None
+    qualifier: str | None = None
+
+
+class Problem(Model):
+    """A part of the letter that is there but could not be read unambiguously."""
+
+    field: str
+    reason: str
+    span: Span | None = None
+
+
+class Letter(Model):
+    """Everything lgo-check read from one letter."""
+
+    is_annual_review: bool = True
+    layout: str | None = None
+    organisation: str | None = None
+    recipient: Recipient = Field(default_factory=Recipient)
+    letter_date: dt.date | None = None
+    review_year: str | None = None
+    period: Period | None = None
+    statistics: Statistics = Field(default_factory=Statistics)
+    concerns: list[Concern] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+    spans: dict[str, Span] = Field(default_factory=dict)
+
+
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+    note = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"note": 1, "warning": 2, "error": 3}[self.value]
+
+
+class Finding(Model):
+    """One thing a rule has to say about one file, pointing at its evidence."""
+
+    rule_id: str
+    rule: str
+    severity: Severity
+    message: str
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    page: int | None = None
+    snippet: str | None = None
+
+
+class FileReport(Model):
+    path: str
+    format: str | None = None
+    letter: Letter | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    checked: bool = True
+    error: str | None = None
+
+
+class ToolInfo(Model):
+    name: str = "lgo-check"
+    version: str
+
+
+class Summary(Model):
+    files: int
+    checked: int
+    not_checked: int
+    findings: int
+    by_severity: dict[str, int]
+    by_rule: dict[str, int]
+
+
+class Report(Model):
+    tool: ToolInfo
+    files: list[FileReport]
+    summary: Summary
+
+
+class Source(Model):
+    """A file's text as its loader read it, before normalisation.
+
+    ``text`` is what line and column numbers refer to: the decoded file for text
+    formats, the text layer for PDF (pages joined by form feeds), paragraphs for DOCX.
+    """
+
+    path: str
+    format: str
+    text: str
+    html_document: bool = False
+    paged: bool = False

@@ -1,0 +1,201 @@
+"""Take markup out of a letter's text while keeping a map back to the original.
+
+Extraction reads plain sentences; findings must point at the original file. The
+normalised text is built from segments, each either copied from the original
+(character for character) or synthetic (a replacement, such as a newline for a
+``<p>`` tag, which maps to where the markup stood). Any offset in the normalised
+text therefore maps back to an offset, and so a line and column, in the original.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+
+from lgo_check.model import Source, Span
+
+_BLOCK_TAGS = (
+    "p|div|br|tr|td|th|li|ul|ol|table|thead|tbody|caption|h[1-6]|section|article|"
+    "header|footer|blockquote|hr|title|body|html|dt|dd"
+)
+
+_TOKEN = re.compile(
+    rf"""
+     (?P<comment><!--.*?-->)
+    |(?P<hidden><(?P<hidden_tag>script|style|head|template)\b[^>]*>.*?</(?P=hidden_tag)\s*>)
+    |(?P<block_tag></?(?:{_BLOCK_TAGS})\b[^<>]*>)
+    |(?P<autolink><(?P<url>(?:https?|mailto):[^<>\s]+)>)
+    |(?P<tag></?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>)
+    |(?P<entity>&(?:\#\d{{1,7}}|\#[xX][0-9a-fA-F]{{1,6}}|[A-Za-z][A-Za-z0-9]{{1,31}});)
+    |(?P<md_link>!?\[(?P<link_text>[^\]\n]*)\]\([^)\n]*\))
+    |(?P<md_heading>^[ \t]*\#{{1,6}}[ \t]+)
+    |(?P<md_strong>\*\*|__)
+    |(?P<md_em>(?<![\w*])\*(?=[^\s*])|(?<=[^\s*])\*(?![\w*]))
+    |(?P<newline>[ \t\u00a0\u2000-\u200a\u202f]*(?:\r\n?|\n|\f))
+    |(?P<space>[ \t\u00a0\u2000-\u200a\u202f]+)
+    |(?P<invisible>[\u00ad\u200b-\u200d\ufeff])
+    """,
+    re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE,
+)
+
+# One-for-one character replacements, applied after building (lengths stay equal).
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2022": "-",
+    }
+)
+
+
+class LineIndex:
+    """Offsets in a source text to 1-based (page, line, column)."""
+
+    def __init__(self, text: str, paged: bool = False) -> None:
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n|\f", text)]
+        self._page_first_line: list[int] = [0]
+        if paged:
+            # A form feed ends a page: the line after it is line 1 of the next page.
+            self._page_first_line = [0] + [
+                bisect_right(self._line_starts, m.end()) - 1 for m in re.finditer(r"\f", text)
+            ]
+        self._paged = paged
+
+    def position(self, offset: int) -> tuple[int | None, int, int]:
+        line_index = bisect_right(self._line_starts, offset) - 1
+        column = offset - self._line_starts[line_index] + 1
+        if not self._paged:
+            return None, line_index + 1, column
+        page_index = bisect_right(self._page_first_line, line_index) - 1
+        return page_index + 1, line_index - self._page_first_line[page_index] + 1, column
+
+
+class NormalisedText:
+    """Plain text for extraction, with a map back to the original file."""
+
+    def __init__(
+        self,
+        text: str,
+        segments: tuple[list[int], list[int], list[bool]],
+        original: str,
+        index: LineIndex,
+    ) -> None:
+        self.text = text
+        self.original = original
+        self._norm_starts, self._orig_starts, self._copied = segments
+        self._index = index
+
+    def original_offset(self, offset: int) -> int:
+        i = bisect_right(self._norm_starts, offset) - 1
+        if i < 0:
+            return 0
+        if self._copied[i]:
+            return self._orig_starts[i] + (offset - self._norm_starts[i])
+        return self._orig_starts[i]
+
+    def span(self, start: int, end: int) -> Span:
+        """The original-file span of normalised text[start:end] (end exclusive)."""
+        o_start = self.original_offset(start)
+        o_last = self.original_offset(max(start, end - 1))
+        page, line, column = self._index.position(o_start)
+        _, end_line, end_column = self._index.position(o_last)
+        return Span(
+            line=line, column=column, end_line=end_line, end_column=end_column + 1, page=page
+        )
+
+    def line_span(self, line: int, page: int | None = None) -> Span:
+        """A span covering one whole line of the original (for findings about absent things)."""
+        lines = self.original.split("\n")
+        length = len(lines[line - 1]) if 0 < line <= len(lines) else 0
+        return Span(line=line, column=1, end_line=line, end_column=length + 1, page=page)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.norm_starts: list[int] = []
+        self.orig_starts: list[int] = []
+        self.copied: list[bool] = []
+        self.length = 0
+
+    def last_char(self) -> str:
+        return self.parts[-1][-1] if self.parts else "\n"
+
+    def add(self, text: str, orig: int, copied: bool) -> None:
+        if not text:
+            return
+        self.parts.append(text)
+        self.norm_starts.append(self.length)
+        self.orig_starts.append(orig)
+        self.copied.append(copied)
+        self.length += len(text)
+
+    def drop_trailing_space(self) -> None:
+        if self.parts and self.parts[-1] == " " and not self.copied[-1]:
+            self.parts.pop()
+            self.norm_starts.pop()
+            self.orig_starts.pop()
+            self.copied.pop()
+            self.length -= 1
+
+
+def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> NormalisedText:
+    """Strip Markdown, HTML and stray whitespace; blank out page artefacts.
+
+    Line structure is kept: a line of the original stays a line, and HTML block
+    tags (``<p>``, ``<br>``, cells) start new lines, so that a label and its
+    number are as near each other as the original put them.
+    """
+    original = source.text
+    out = _Builder()
+    pos = 0
+    for match in _TOKEN.finditer(original):
+        out.add(original[pos : match.start()], pos, True)
+        pos = match.end()
+        kind = match.lastgroup
+        start = match.start()
+        if kind in ("newline", "block_tag"):
+            out.drop_trailing_space()
+            if kind == "block_tag" and out.last_char() == "\n":
+                continue
+            out.add("\n", start, False)
+        elif kind == "space":
+            if out.last_char() not in " \n":
+                out.add(" ", start, False)
+        elif kind == "entity":
+            out.add(html.unescape(match.group()).replace("\u00a0", " "), start, False)
+        elif kind == "autolink":
+            out.add(match.group("url"), match.start("url"), True)
+        elif kind == "md_link":
+            out.add(match.group("link_text"), match.start("link_text"), True)
+        elif kind == "hidden" and not source.html_document:
+            # Outside a whole HTML document, "<head>" is more likely text than markup.
+            out.add(match.group(), start, True)
+        # comment, tag, md_* markers, invisible characters: dropped.
+    out.add(original[pos:], pos, True)
+    text = "".join(out.parts).translate(_TYPOGRAPHY)
+    normalised = NormalisedText(
+        text,
+        (out.norm_starts, out.orig_starts, out.copied),
+        original,
+        LineIndex(original, paged=source.paged),
+    )
+    return _blank_artefacts(normalised, artefacts)
+
+
+def _blank_artefacts(
+    normalised: NormalisedText, artefacts: Iterable[re.Pattern[str]]
+) -> NormalisedText:
+    """Replace whole-line page artefacts with spaces (same length: the map holds)."""
+    text = normalised.text
+    for pattern in artefacts:
+        text = pattern.sub(lambda m: " " * len(m.group()), text)
+    normalised.text = text
+    return normalised

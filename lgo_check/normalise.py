@@ -66,15 +66,26 @@ class LineIndex:
             self._page_first_line = [0] + [
                 bisect_right(self._line_starts, m.end()) - 1 for m in re.finditer(r"\f", text)
             ]
-        self._paged = paged
+        self.paged = paged
 
     def position(self, offset: int) -> tuple[int | None, int, int]:
         line_index = bisect_right(self._line_starts, offset) - 1
         column = offset - self._line_starts[line_index] + 1
-        if not self._paged:
+        if not self.paged:
             return None, line_index + 1, column
         page_index = bisect_right(self._page_first_line, line_index) - 1
         return page_index + 1, line_index - self._page_first_line[page_index] + 1, column
+
+    def line_bounds(self, line: int, page: int | None = None) -> tuple[int, int] | None:
+        """Start and end offsets (without the line break) of a 1-based line."""
+        index = line - 1
+        if self.paged and page is not None and 0 < page <= len(self._page_first_line):
+            index += self._page_first_line[page - 1]
+        if not 0 <= index < len(self._line_starts):
+            return None
+        start = self._line_starts[index]
+        end = self._line_starts[index + 1] - 1 if index + 1 < len(self._line_starts) else None
+        return start, end if end is not None else -1
 
 
 class NormalisedText:
@@ -110,11 +121,29 @@ class NormalisedText:
             line=line, column=column, end_line=end_line, end_column=end_column + 1, page=page
         )
 
+    @property
+    def paged(self) -> bool:
+        return self._index.paged
+
+    def _line_text(self, line: int, page: int | None) -> str:
+        bounds = self._index.line_bounds(line, page)
+        if bounds is None:
+            return ""
+        start, end = bounds
+        return (self.original[start:end] if end >= 0 else self.original[start:]).rstrip("\r\f")
+
     def line_span(self, line: int, page: int | None = None) -> Span:
         """A span covering one whole line of the original (for findings about absent things)."""
-        lines = self.original.split("\n")
-        length = len(lines[line - 1]) if 0 < line <= len(lines) else 0
+        length = len(self._line_text(line, page))
         return Span(line=line, column=1, end_line=line, end_column=length + 1, page=page)
+
+    def snippet(self, span: Span, limit: int = 300) -> str:
+        """The original lines a span covers, for reports (SARIF region snippets)."""
+        lines = [
+            self._line_text(n, span.page) for n in range(span.line, min(span.end_line, span.line + 5) + 1)
+        ]
+        text = "\n".join(lines)
+        return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 class _Builder:

@@ -37,9 +37,11 @@ def extract_letter(norm: NormalisedText) -> Letter:
     )
 
 
-def extract_letters(norms: Sequence[NormalisedText]) -> list[Letter]:
+def extract_letters(
+    norms: Sequence[NormalisedText], spacy_model: str | None = None
+) -> list[Letter]:
     """Letters for many texts; the narrative pass runs over them as one batch."""
     letters = [extract_letter(norm) for norm in norms]
-    for letter, concerns in zip(letters, find_concerns(norms), strict=True):
+    for letter, concerns in zip(letters, find_concerns(norms, spacy_model), strict=True):
         letter.concerns = concerns
     return letters

@@ -8,5 +8,7 @@ from lgo_check.model import Concern
 from lgo_check.normalise import NormalisedText
 
 
-def find_concerns(norms: Sequence[NormalisedText]) -> list[list[Concern]]:
+def find_concerns(
+    norms: Sequence[NormalisedText], spacy_model: str | None = None
+) -> list[list[Concern]]:
     return [[] for _ in norms]

@@ -247,6 +247,8 @@ def check_letter(
 class RunResult:
     report: Report
     errors: list[str]
+    #: The rules that ran, in code order.
+    rules: list[Rule] = field(default_factory=list)
 
 
 def run(paths: Sequence[Path], config: Config, registry: Registry) -> RunResult:
@@ -287,8 +289,8 @@ def run(paths: Sequence[Path], config: Config, registry: Registry) -> RunResult:
                 FileReport(path=target.display, format=fmt, letter=letter, findings=findings)
             )
     reports.sort(key=lambda r: r.path)
-    return RunResult(Report(tool=ToolInfo(version=__version__), files=reports,
-                            summary=summarise(reports)), errors)
+    report = Report(tool=ToolInfo(version=__version__), files=reports, summary=summarise(reports))
+    return RunResult(report, errors, [a.rule for a in rules])
 
 
 def _not_checked(target: Target, reason: str, unreadable: ActiveRule | None) -> FileReport:

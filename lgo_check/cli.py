@@ -1,0 +1,200 @@
+"""The command line: arguments -> Config -> run -> report -> exit code.
+
+    lgo-check [check] [PATH ...]   check letters (the default command)
+    lgo-check rules                list the rules
+    lgo-check rule CODE|NAME       show one rule's documentation
+
+Exit status: 0 no finding at or above --fail-on; 1 findings at or above it, or a
+file that could not be checked; 2 a usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lgo_check import __version__
+from lgo_check.config import Config, ConfigError, find_config, load_config_file
+from lgo_check.engine import Registry, build_registry, exit_code, run, select_rules
+from lgo_check.report import FORMATS, render
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SUBCOMMANDS = ("check", "rules", "rule")
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="use this configuration file instead of searching for one")
+    parser.add_argument("--isolated", action="store_true",
+                        help="ignore all configuration files")
+
+
+def check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lgo-check",
+        description="Lint the Local Government and Social Care Ombudsman's annual review "
+        "letters: extract their figures and concerns and report findings.",
+        epilog="Other commands: 'lgo-check rules' lists the rules, 'lgo-check rule CODE' "
+        "explains one. Exit status: 0 clean, 1 findings at or above --fail-on (or a file "
+        "not checked), 2 usage, configuration or internal error.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="letters or folders of letters (default: the current folder)")
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write the report to FILE instead of standard output")
+    parser.add_argument("--select", type=_csv, metavar="RULES",
+                        help="rules to run: codes, code prefixes or names, comma-separated")
+    parser.add_argument("--extend-select", type=_csv, metavar="RULES", default=None,
+                        help="rules to run in addition to those selected")
+    parser.add_argument("--ignore", type=_csv, metavar="RULES", help="rules not to run")
+    parser.add_argument("--fail-on", choices=("error", "warning", "note", "never"),
+                        help="lowest severity that makes the exit status 1 (default: error)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour text output (default: auto; honours NO_COLOR)")
+    parser.add_argument("--show-letters", action="store_true",
+                        help="text output: print each letter's figures before its findings")
+    _common(parser)
+    parser.add_argument("--version", action="version", version=f"lgo-check {__version__}")
+    return parser
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    if args.isolated:
+        return Config()
+    if args.config is not None:
+        if not args.config.is_file():
+            raise ConfigError(f"{args.config}: no such configuration file")
+        return load_config_file(args.config) or Config(source=args.config)
+    return find_config(Path.cwd())
+
+
+def _with_cli(config: Config, args: argparse.Namespace) -> Config:
+    update: dict[str, Any] = {}
+    for key in ("select", "ignore", "fail_on", "format"):
+        value = getattr(args, key)
+        if value is not None:
+            update[key] = value
+    if args.extend_select:
+        update["extend_select"] = [*config.extend_select, *args.extend_select]
+    return config.model_copy(update=update)
+
+
+def _use_color(choice: str, output: Path | None) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def cmd_check(argv: Sequence[str]) -> int:
+    args = check_parser().parse_args(argv)
+    config = _with_cli(_load_config(args), args)
+    registry = build_registry(config)
+    paths = args.paths or [Path(".")]
+    result = run(paths, config, registry)
+    _write(
+        render(result, config.format, color=_use_color(args.color, args.output),
+               show_letters=args.show_letters),
+        args.output,
+    )
+    if config.format != "text":
+        for error in result.errors:
+            print(f"lgo-check: error: {error}", file=sys.stderr)
+    return exit_code(result, config.fail_on)
+
+
+def _rules_for_listing(args: argparse.Namespace) -> tuple[Registry, set[str]]:
+    config = _load_config(args)
+    registry = build_registry(config)
+    for error in registry.errors:
+        print(f"lgo-check: error: {error}", file=sys.stderr)
+    active = {a.rule.code for a in select_rules(registry, config)}
+    return registry, active
+
+
+def cmd_rules(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="lgo-check rules", description="List every rule.")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    _common(parser)
+    args = parser.parse_args(argv)
+    registry, active = _rules_for_listing(args)
+    if args.format == "json":
+        listing = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "summary": r.summary,
+                "options": r.options_doc(),
+                "origin": r.origin,
+                "selected": r.code in active,
+            }
+            for r in registry.rules
+        ]
+        print(json.dumps(listing, indent=2))
+    else:
+        width = max((len(r.name) for r in registry.rules), default=0)
+        for r in registry.rules:
+            mark = " " if r.code in active else "-"
+            print(f"{r.code} {mark} {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
+    return EXIT_ERROR if registry.errors else EXIT_OK
+
+
+def cmd_rule(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="lgo-check rule", description="Explain one rule.")
+    parser.add_argument("rule", metavar="CODE|NAME")
+    _common(parser)
+    args = parser.parse_args(argv)
+    registry, _ = _rules_for_listing(args)
+    rule = registry.find(args.rule)
+    if rule is None:
+        print(f"lgo-check: error: no rule '{args.rule}'; see 'lgo-check rules'", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"# {rule.name} ({rule.code})\n")
+    print(f"Default severity: {rule.severity.value}. From: {rule.origin}.\n")
+    print(rule.doc)
+    options = rule.options_doc()
+    if options:
+        print("\n## Options")
+        for name, default in options.items():
+            print(f"- `{name.replace('_', '-')}` (default: {default!r})")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = cmd_check
+    if argv and argv[0] in SUBCOMMANDS:
+        name = argv.pop(0)
+        command = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule}[name]
+    try:
+        return command(argv)
+    except ConfigError as exc:
+        print(f"lgo-check: configuration error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("lgo-check: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # never a bare traceback, never exit 0
+        print(f"lgo-check: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("LGO_CHECK_DEBUG"):
+            raise
+        return EXIT_ERROR

@@ -1,0 +1,23 @@
+"""Report: a Report (files, letters, findings) -> text for a person or a machine."""
+
+from __future__ import annotations
+
+from lgo_check.report import github, json_report, sarif, text
+from lgo_check.engine import RunResult
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(
+    result: RunResult,
+    output_format: str,
+    color: bool = False,
+    show_letters: bool = False,
+) -> str:
+    if output_format == "json":
+        return json_report.render(result.report)
+    if output_format == "sarif":
+        return sarif.render(result, result.rules)
+    if output_format == "github":
+        return github.render(result.report)
+    return text.render(result, color=color, show_letters=show_letters)

@@ -1,0 +1,136 @@
+"""The text report: one line per finding, ``path:line:col: CODE severity message [name]``.
+
+Findings are grouped by file (a blank line between files) and coloured when the
+output is a terminal. A paged location reads ``path:p3:12:5:`` (page 3, line 12).
+"""
+
+from __future__ import annotations
+
+from lgo_check.engine import RunResult
+from lgo_check.model import Block, FileReport, Letter, Severity, Status
+
+_COLOURS = {
+    Severity.error: "\x1b[1;31m",
+    Severity.warning: "\x1b[33m",
+    Severity.note: "\x1b[36m",
+}
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color else text
+
+
+def location(path: str, line: int | None, column: int | None, page: int | None) -> str:
+    where = f"{path}:"
+    if page is not None:
+        where += f"p{page}:"
+    return where + f"{line or 1}:{column or 1}:"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def render(result: RunResult, color: bool = False, show_letters: bool = False) -> str:
+    out: list[str] = []
+    for file in result.report.files:
+        group: list[str] = []
+        if show_letters:
+            group.extend(_letter_summary(file, color))
+        for f in file.findings:
+            group.append(
+                f"{_paint(location(file.path, f.line, f.column, f.page), _BOLD, color)} "
+                f"{_paint(f.rule_id, _BOLD, color)} "
+                f"{_paint(f.severity.value, _COLOURS[f.severity], color)} "
+                f"{f.message} {_paint('[' + f.rule + ']', _DIM, color)}"
+            )
+        if group:
+            if out:
+                out.append("")
+            out.extend(group)
+    for error in result.errors:
+        out.append(_paint(f"lgo-check: error: {error}", _COLOURS[Severity.error], color))
+    if out:
+        out.append("")
+    out.append(_closing_line(result, color))
+    return "\n".join(out) + "\n"
+
+
+def _closing_line(result: RunResult, color: bool) -> str:
+    summary = result.report.summary
+    counts = ", ".join(
+        _paint(_plural(summary.by_severity[s.value], s.value), _COLOURS[s], color)
+        for s in Severity
+        if summary.by_severity.get(s.value)
+    )
+    files_with = sum(1 for f in result.report.files if f.findings)
+    if summary.findings:
+        line = (
+            f"Found {_plural(summary.findings, 'finding')} ({counts}) in "
+            f"{files_with} of {_plural(summary.files, 'file')}."
+        )
+    else:
+        line = f"No findings in {_plural(summary.files, 'file')}."
+    if summary.not_checked:
+        line += f" {_plural(summary.not_checked, 'file')} could not be checked."
+    return line
+
+
+def _pct(value: float | int | None) -> str:
+    return "?" if value is None else f"{value:g}%"
+
+
+def _block_line(name: str, block: Block | None, detail: str) -> str:
+    if block is None:
+        return ""
+    if block.status != Status.reported:
+        return f"    {name}: {block.status.value.replace('_', ' ')}"
+    return f"    {name}: {detail}"
+
+
+def _letter_summary(file: FileReport, color: bool) -> list[str]:
+    letter: Letter | None = file.letter
+    head = _paint(file.path, _BOLD, color)
+    if letter is None:
+        return [f"{head}: not checked ({file.error})"]
+    who = letter.organisation or "unknown body"
+    year = letter.review_year or "unknown year"
+    lines = [f"{head}: {who}, annual review {year}"]
+    s = letter.statistics
+    up, comp, rem = s.upheld, s.compliance, s.remedy
+    lines.append(
+        _block_line(
+            "upheld",
+            up,
+            f"{_pct(up.rate_pct)} (peers {_pct(up.peer_average_pct)}), "
+            f"{up.count if up.count is not None else '?'} of "
+            f"{up.investigations if up.investigations is not None else '?'} investigations"
+            + (
+                f", {up.per_100k:g} per 100,000 (peers {up.peer_average_per_100k:g})"
+                if up.per_100k is not None and up.peer_average_per_100k is not None
+                else ""
+            ),
+        )
+    )
+    lines.append(
+        _block_line(
+            "compliance",
+            comp,
+            f"{_pct(comp.rate_pct)} (peers {_pct(comp.peer_average_pct)}), "
+            f"{comp.outcomes if comp.outcomes is not None else '?'} outcomes",
+        )
+    )
+    lines.append(
+        _block_line(
+            "remedy",
+            rem,
+            f"{_pct(rem.rate_pct)} (peers {_pct(rem.peer_average_pct)}), "
+            f"{rem.count if rem.count is not None else '?'} of "
+            f"{rem.upheld_base if rem.upheld_base is not None else '?'} upheld",
+        )
+    )
+    if letter.concerns:
+        kinds = ", ".join(sorted({c.kind.replace("_", " ") for c in letter.concerns}))
+        lines.append(f"    concerns: {kinds}")
+    return [line for line in lines if line]

@@ -39,7 +39,7 @@ class UnreadableInput(Rule):
     skips a letter looks clean when it is not.
 
     ## Example
-    `letters/2024/scan.pdf:1:1: LGO001 error PDF has no text layer (a scanned image?); run it through OCR first`
+    `letters/scan.pdf:1:1: LGO001 error Could not be checked: the PDF has no text layer.`
     """
 
     code = "LGO001"
@@ -109,9 +109,7 @@ class StatisticsMissing(Rule):
     def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
         stats = letter.statistics
         blocks = {
-            name: getattr(stats, name)
-            for name in BLOCK_TITLES
-            if getattr(stats, name) is not None
+            name: getattr(stats, name) for name in BLOCK_TITLES if getattr(stats, name) is not None
         }
         missing = [name for name, block in blocks.items() if block.status == Status.missing]
         if len(missing) == len(blocks):
@@ -162,12 +160,24 @@ class StatisticsInconsistent(Rule):
         up, rem, ov = letter.statistics.upheld, letter.statistics.remedy, letter.statistics.overview
         tolerance = options.tolerance_pct
         yield from _rate_check(
-            "Upheld rate", up.rate_pct, up.count, up.investigations, "upheld of",
-            "investigations", up.spans.get("rate_pct"), tolerance,
+            "Upheld rate",
+            up.rate_pct,
+            up.count,
+            up.investigations,
+            "upheld of",
+            "investigations",
+            up.spans.get("rate_pct"),
+            tolerance,
         )
         yield from _rate_check(
-            "Satisfactory remedy rate", rem.rate_pct, rem.count, rem.upheld_base,
-            "remedies of", "upheld decisions", rem.spans.get("rate_pct"), tolerance,
+            "Satisfactory remedy rate",
+            rem.rate_pct,
+            rem.count,
+            rem.upheld_base,
+            "remedies of",
+            "upheld decisions",
+            rem.spans.get("rate_pct"),
+            tolerance,
         )
         if up.count is not None and up.investigations is not None and up.count > up.investigations:
             yield Hit(

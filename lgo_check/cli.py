@@ -32,10 +32,13 @@ def _csv(value: str) -> list[str]:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="use this configuration file instead of searching for one")
-    parser.add_argument("--isolated", action="store_true",
-                        help="ignore all configuration files")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="use this configuration file instead of searching for one",
+    )
+    parser.add_argument("--isolated", action="store_true", help="ignore all configuration files")
 
 
 def check_parser() -> argparse.ArgumentParser:
@@ -47,22 +50,51 @@ def check_parser() -> argparse.ArgumentParser:
         "explains one. Exit status: 0 clean, 1 findings at or above --fail-on (or a file "
         "not checked), 2 usage, configuration or internal error.",
     )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="letters or folders of letters (default: the current folder)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="letters or folders of letters (default: the current folder)",
+    )
     parser.add_argument("--format", choices=FORMATS, help="output format (default: text)")
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write the report to FILE instead of standard output")
-    parser.add_argument("--select", type=_csv, metavar="RULES",
-                        help="rules to run: codes, code prefixes or names, comma-separated")
-    parser.add_argument("--extend-select", type=_csv, metavar="RULES", default=None,
-                        help="rules to run in addition to those selected")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report to FILE instead of standard output",
+    )
+    parser.add_argument(
+        "--select",
+        type=_csv,
+        metavar="RULES",
+        help="rules to run: codes, code prefixes or names, comma-separated",
+    )
+    parser.add_argument(
+        "--extend-select",
+        type=_csv,
+        metavar="RULES",
+        default=None,
+        help="rules to run in addition to those selected",
+    )
     parser.add_argument("--ignore", type=_csv, metavar="RULES", help="rules not to run")
-    parser.add_argument("--fail-on", choices=("error", "warning", "note", "never"),
-                        help="lowest severity that makes the exit status 1 (default: error)")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour text output (default: auto; honours NO_COLOR)")
-    parser.add_argument("--show-letters", action="store_true",
-                        help="text output: print each letter's figures before its findings")
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "note", "never"),
+        help="lowest severity that makes the exit status 1 (default: error)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour text output (default: auto; honours NO_COLOR)",
+    )
+    parser.add_argument(
+        "--show-letters",
+        action="store_true",
+        help="text output: print each letter's figures before its findings",
+    )
     _common(parser)
     parser.add_argument("--version", action="version", version=f"lgo-check {__version__}")
     return parser
@@ -111,8 +143,12 @@ def cmd_check(argv: Sequence[str]) -> int:
     paths = args.paths or [Path(".")]
     result = run(paths, config, registry)
     _write(
-        render(result, config.format, color=_use_color(args.color, args.output),
-               show_letters=args.show_letters),
+        render(
+            result,
+            config.format,
+            color=_use_color(args.color, args.output),
+            show_letters=args.show_letters,
+        ),
         args.output,
     )
     if config.format != "text":

@@ -51,7 +51,9 @@ class Config(BaseModel):
 
 def _explain(error: ValidationError, path: Path, table: str) -> str:
     lines = []
-    valid = sorted({field.alias or name for name, field in Config.model_fields.items()} - {"source"})
+    valid = sorted(
+        {field.alias or name for name, field in Config.model_fields.items()} - {"source"}
+    )
     for err in error.errors():
         key = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
@@ -133,9 +135,9 @@ def rule_settings(
             elif name in option_names:
                 options[name] = value
             else:
-                valid = sorted(_kebab(o) for o in option_names) + ["severity"]
+                valid = [*sorted(_kebab(o) for o in option_names), "severity"]
                 close = difflib.get_close_matches(_kebab(name), valid, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(valid)}"
+                hint = f"; did you mean '{close[0]}'?" if close else "; valid: " + ", ".join(valid)
                 raise ConfigError(f"{where}: unknown key 'rules.{key}.{raw_name}'{hint}")
         settings[code] = (severity, options)
     return settings

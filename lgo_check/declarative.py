@@ -124,7 +124,9 @@ def render(template: str | list[str], lookup: Callable[[str], Any]) -> str:
         values = {name: lookup(name) for name in _PLACEHOLDER.findall(fragment)}
         if any(v is None for v in values.values()):
             continue
-        out.append(_PLACEHOLDER.sub(lambda m: format_value(values[m.group(1)]), fragment))
+        for name, value in values.items():
+            fragment = fragment.replace("{" + name + "}", format_value(value))
+        out.append(fragment)
     return "".join(out)
 
 
@@ -214,7 +216,9 @@ def load_rule_file(path: Path) -> list[DeclarativeRule]:
         raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
     unknown = set(data) - {"rule"}
     if unknown:
-        raise RuleFileError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[rule]]")
+        raise RuleFileError(
+            f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[rule]]"
+        )
     rules = []
     for number, table in enumerate(data.get("rule", []), start=1):
         label = table.get("name") or table.get("code") or f"rule #{number}"

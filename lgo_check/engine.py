@@ -62,9 +62,9 @@ class Registry:
         return sorted({ext for loader in self.loaders for ext in loader.extensions})
 
 
-def plugin_manager(extra_plugins: Iterable[tuple[str, object]] = ()) -> tuple[
-    pluggy.PluginManager, list[str]
-]:
+def plugin_manager(
+    extra_plugins: Iterable[tuple[str, object]] = (),
+) -> tuple[pluggy.PluginManager, list[str]]:
     """Load every plugin in the entry-point group, each on its own: one broken plugin
     is reported, not fatal."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -90,7 +90,7 @@ def plugin_manager(extra_plugins: Iterable[tuple[str, object]] = ()) -> tuple[
 
 
 def _plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
-    return pm.get_name(plugin) or getattr(plugin, "__name__", repr(plugin))
+    return str(pm.get_name(plugin) or getattr(plugin, "__name__", repr(plugin)))
 
 
 def build_registry(
@@ -105,7 +105,7 @@ def build_registry(
     registry = Registry(errors=errors)
 
     def call(hook_name: str) -> list[tuple[str, Any]]:
-        results = []
+        results: list[tuple[str, Any]] = []
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             name = _plugin_name(pm, impl.plugin)
             try:
@@ -186,8 +186,9 @@ def select_rules(
     settings = rule_settings(config, known)
     active = []
     for rule in registry.rules:
-        chosen = max((_specificity(s, rule) for s in [*config.select, *config.extend_select]),
-                     default=-1)
+        chosen = max(
+            (_specificity(s, rule) for s in [*config.select, *config.extend_select]), default=-1
+        )
         dropped = max((_specificity(s, rule) for s in config.ignore), default=-1)
         if chosen < 0 or dropped >= chosen:
             continue

@@ -37,6 +37,7 @@ def lgo_check_rules() -> list[type[Rule]]:
         def lgo_check_rules():
             return [MyRule]
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -46,6 +47,7 @@ def lgo_check_rule_paths() -> list[Path]:
     The rules in them are validated when loaded; an invalid file is an error
     that names the file, the rule and the field.
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -56,3 +58,4 @@ def lgo_check_loaders() -> list[Loader]:
     file's content signature matches a loader's ``sniff`` it is used; otherwise
     the file's extension picks the loader.
     """
+    raise NotImplementedError

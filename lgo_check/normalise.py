@@ -22,7 +22,10 @@ _BLOCK_TAGS = (
 )
 
 _TOKEN = re.compile(
+    # The lookahead lets the engine skip ordinary characters without trying every branch.
     rf"""
+    (?=[<&\[!\#*_ \t\r\n\f\u00a0\u00ad\u2000-\u200d\u202f\ufeff])
+    (?:
      (?P<comment><!--.*?-->)
     |(?P<hidden><(?P<hidden_tag>script|style|head|template)\b[^>]*>.*?</(?P=hidden_tag)\s*>)
     |(?P<block_tag></?(?:{_BLOCK_TAGS})\b[^<>]*>)
@@ -33,9 +36,10 @@ _TOKEN = re.compile(
     |(?P<md_heading>^[ \t]*\#{{1,6}}[ \t]+)
     |(?P<md_strong>\*\*|__)
     |(?P<md_em>(?<![\w*])\*(?=[^\s*])|(?<=[^\s*])\*(?![\w*]))
-    |(?P<newline>[ \t\u00a0\u2000-\u200a\u202f]*(?:\r\n?|\n|\f))
-    |(?P<space>[ \t\u00a0\u2000-\u200a\u202f]+)
+    |(?P<newline>[ \t\u00a0\u2000-\u200a\u202f]+(?:\r\n?|\n|\f)|\r\n?|\f)
+    |(?P<space>[ \t\u00a0\u2000-\u200a\u202f]{(2,)}|[\t\u00a0\u2000-\u200a\u202f]|(?<=\n)[ ])
     |(?P<invisible>[\u00ad\u200b-\u200d\ufeff])
+    )
     """,
     re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE,
 )
@@ -140,7 +144,8 @@ class NormalisedText:
     def snippet(self, span: Span, limit: int = 300) -> str:
         """The original lines a span covers, for reports (SARIF region snippets)."""
         lines = [
-            self._line_text(n, span.page) for n in range(span.line, min(span.end_line, span.line + 5) + 1)
+            self._line_text(n, span.page)
+            for n in range(span.line, min(span.end_line, span.line + 5) + 1)
         ]
         text = "\n".join(lines)
         return text if len(text) <= limit else text[: limit - 1] + "\u2026"

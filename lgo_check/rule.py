@@ -70,10 +70,7 @@ class Rule:
 
     def options_doc(self) -> dict[str, Any]:
         """Each option with its default, for ``lgo-check rule`` and SARIF."""
-        return {
-            name: field.default
-            for name, field in self.Options.model_fields.items()
-        }
+        return {name: field.default for name, field in self.Options.model_fields.items()}
 
     def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
         raise NotImplementedError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lgo_check.extract.layout import MetadataWording, metadata_wording
@@ -14,23 +15,37 @@ _MONTHS = {
     m: i
     for i, m in enumerate(
         (
-            "january", "february", "march", "april", "may", "june", "july",
-            "august", "september", "october", "november", "december",
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
         ),
         start=1,
     )
 }
 _DATE = re.compile(
-    r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>" + "|".join(_MONTHS) + r")\s*,?\s+(?P<year>(?:19|20)\d\d)\b",
+    r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>"
+    + "|".join(_MONTHS)
+    + r")\s*,?\s+(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _REVIEW_YEAR = re.compile(
-    r"Annual Review (?:letter|of complaints?)\s*[:-]?\s*(?P<start>20\d\d)\s*[-/\u2013]\s*(?P<end>(?:20)?\d\d)\b",
+    r"Annual Review (?:letter|of complaints?)\s*[:-]?\s*"
+    r"(?P<start>20\d\d)\s*[-/\u2013]\s*(?P<end>(?:20)?\d\d)\b",
     re.IGNORECASE,
 )
-_YEAR_ENDING = re.compile(r"year ending\s+31\s+March\s+(?P<year>20\d\d)", re.IGNORECASE)
+_YEAR_ENDING = re.compile(r"year (?:ending|to)\s+31\s+March\s+(?P<year>20\d\d)", re.IGNORECASE)
 _PERIOD = re.compile(
-    r"(?:period )?between\s+1\s+April\s+(?P<start>20\d\d)\s+(?:to|and)\s+31\s+March\s+(?P<end>20\d\d)",
+    r"(?:period )?between\s+1\s+April\s+(?P<start>20\d\d)\s+(?:to|and)\s+"
+    r"31\s+March\s+(?P<end>20\d\d)",
     re.IGNORECASE,
 )
 _SALUTATION = re.compile(r"^[ ]?Dear\s+(?P<name>[^\n,]+?)\s*,?[ ]*$", re.IGNORECASE | re.MULTILINE)
@@ -181,7 +196,12 @@ def _after_name(
     return name_end + skipped, line[1]
 
 
-def _split_title_org(norm: NormalisedText, span: tuple[int, int], words: MetadataWording, put) -> None:  # type: ignore[no-untyped-def]
+def _split_title_org(
+    norm: NormalisedText,
+    span: tuple[int, int],
+    words: MetadataWording,
+    put: Callable[[str, int, int], str],
+) -> None:
     a, b = span
     tokens = list(re.finditer(r"[^\s,]+", norm.text[a:b]))
     split = 0

@@ -15,17 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from lgo_check.extract.layout import LayoutSpec, Wording, statistics_wording
-from lgo_check.model import (
-    Block,
-    ComplianceBlock,
-    OverviewBlock,
-    Problem,
-    RemedyBlock,
-    Span,
-    Statistics,
-    Status,
-    UpheldBlock,
-)
+from lgo_check.model import Block, OverviewBlock, Problem, Span, Statistics, Status
 from lgo_check.normalise import NormalisedText
 
 Number = int | float
@@ -48,8 +38,15 @@ def parse_number(text: str, integer: bool) -> Number:
 
 
 _INTEGER_FIELDS = {
-    "count", "investigations", "outcomes", "upheld_base",
-    "dealt_with", "not_for_us", "assessed_and_closed", "investigated", "upheld",
+    "count",
+    "investigations",
+    "outcomes",
+    "upheld_base",
+    "dealt_with",
+    "not_for_us",
+    "assessed_and_closed",
+    "investigated",
+    "upheld",
 }
 
 
@@ -92,9 +89,9 @@ def extract_statistics(
                 span = norm.span(m.start("value"), m.end("value"))
                 if figure.sets:
                     anchors.append((m.start(), figure.sets[0][0]))
-                    for block, field in figure.sets:
-                        value = parse_number(m.group("value"), field in _INTEGER_FIELDS)
-                        found.append(_Found(block, field, value, span))
+                    for target_block, target_field in figure.sets:
+                        number = parse_number(m.group("value"), target_field in _INTEGER_FIELDS)
+                        found.append(_Found(target_block, target_field, number, span))
                 else:
                     regional.append((m.start(), figure.regional, m.group("value"), span))
 
@@ -104,19 +101,21 @@ def extract_statistics(
         i = bisect_right(positions, offset) - 1
         if i < 0:
             continue  # before any statistics: body text, not a figure of this letter
-        block = anchors[i][1]
-        field = dict(mapping).get(block)
-        if field is not None:
-            found.append(_Found(block, field, parse_number(raw, field in _INTEGER_FIELDS), span))
+        anchor_block = anchors[i][1]
+        target = dict(mapping).get(anchor_block)
+        if target is not None:
+            value = parse_number(raw, target in _INTEGER_FIELDS)
+            found.append(_Found(anchor_block, target, value, span))
 
     wanted = layout.blocks if layout else ("upheld", "compliance", "remedy")
+    stats = Statistics(overview=OverviewBlock() if "overview" in wanted else None)
     blocks: dict[str, Block] = {
-        "upheld": UpheldBlock(),
-        "compliance": ComplianceBlock(),
-        "remedy": RemedyBlock(),
+        "upheld": stats.upheld,
+        "compliance": stats.compliance,
+        "remedy": stats.remedy,
     }
-    if "overview" in wanted:
-        blocks["overview"] = OverviewBlock()
+    if stats.overview is not None:
+        blocks["overview"] = stats.overview
 
     problems: list[Problem] = []
     for name, block in blocks.items():
@@ -147,13 +146,15 @@ def extract_statistics(
             for field, value in sets:
                 setattr(block, field, value)
                 block.spans[field] = span
-
-    stats = Statistics(
-        upheld=blocks["upheld"],  # type: ignore[arg-type]
-        compliance=blocks["compliance"],  # type: ignore[arg-type]
-        remedy=blocks["remedy"],  # type: ignore[arg-type]
-        overview=blocks.get("overview"),  # type: ignore[arg-type]
-    )
+        headline = _HEADLINE.get(name)
+        if block.status == Status.reported and headline and getattr(block, headline) is None:
+            problems.append(
+                Problem(
+                    field=f"{name}.{headline}",
+                    reason="the block has figures but its rate could not be read",
+                    span=block.spans.get("heading"),
+                )
+            )
     return stats, problems
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from lgo_check.load import LoadError, Limits
+from lgo_check.load import Limits, LoadError
 from lgo_check.model import Source
 
 
@@ -51,21 +51,19 @@ class TextLoader:
         text = decode(data)
         if _control_ratio(text) > 0.05:
             raise LoadError("binary data, not text (too many control characters)")
-        return Source(
-            path=display, format=self.format, text=text, html_document=self.html_document
-        )
+        return Source(path=display, format=self.format, text=text, html_document=self.html_document)
 
 
 class MarkdownLoader(TextLoader):
     format = "markdown"
-    extensions = (".md", ".markdown")
+    extensions: tuple[str, ...] = (".md", ".markdown")
 
 
 class HtmlLoader(TextLoader):
     """A whole HTML page (head, scripts and styles are not letter text) or a fragment."""
 
     format = "html"
-    extensions = (".html", ".htm", ".xhtml")
+    extensions: tuple[str, ...] = (".html", ".htm", ".xhtml")
     html_document = True
 
     def sniff(self, head: bytes) -> bool:

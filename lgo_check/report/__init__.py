@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lgo_check.report import github, json_report, sarif, text
 from lgo_check.engine import RunResult
+from lgo_check.report import github, json_report, sarif, text
 
 FORMATS = ("text", "json", "sarif", "github")
 

@@ -28,7 +28,7 @@ _TOKEN = re.compile(
     (?:
      (?P<comment><!--.*?-->)
     |(?P<hidden><(?P<hidden_tag>script|style|head|template)\b[^>]*>.*?</(?P=hidden_tag)\s*>)
-    |(?P<block_tag></?(?:{_BLOCK_TAGS})\b[^<>]*>)
+    |(?P<block_tag>[ \t]*</?(?:{_BLOCK_TAGS})\b[^<>]*>[ \t]*)
     |(?P<autolink><(?P<url>(?:https?|mailto):[^<>\s]+)>)
     |(?P<tag></?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>)
     |(?P<entity>&(?:\#\d{{1,7}}|\#[xX][0-9a-fA-F]{{1,6}}|[A-Za-z][A-Za-z0-9]{{1,31}});)

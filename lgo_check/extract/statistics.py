@@ -11,6 +11,7 @@ so: never a guess.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -50,6 +51,26 @@ _INTEGER_FIELDS = {
 }
 
 
+_SALUTATION = re.compile(r"^ ?Dear\b", re.MULTILINE)
+_SIGN_OFF = re.compile(r"^ ?Yours (?:sincerely|faithfully)\b", re.MULTILINE | re.IGNORECASE)
+
+
+def letter_body(text: str) -> tuple[int, int] | None:
+    """Offsets of the letter's prose, from "Dear ..." to "Yours sincerely".
+
+    The statistics sentences of the letter's own figures stand outside it (the
+    statistics page); the same wording inside the prose is about something else,
+    such as a national figure, and is never taken as the body's own.
+    """
+    dear = _SALUTATION.search(text)
+    if dear is None:
+        return None
+    sign_off = _SIGN_OFF.search(text, dear.end())
+    if sign_off is None:
+        return None
+    return dear.start(), sign_off.start()
+
+
 def detect_layout(text: str, wording: Wording | None = None) -> LayoutSpec | None:
     wording = wording or statistics_wording()
     for layout in wording.layouts:
@@ -63,6 +84,11 @@ def extract_statistics(
 ) -> tuple[Statistics, list[Problem]]:
     wording = statistics_wording()
     text = norm.text
+    body = letter_body(text)
+
+    def in_body(offset: int) -> bool:
+        return body is not None and body[0] <= offset < body[1]
+
     found: list[_Found] = []
     anchors: list[tuple[int, str]] = []  # (offset, block): where a block is known to be
     headings: dict[str, Span] = {}
@@ -71,12 +97,16 @@ def extract_statistics(
     for heading in wording.headings:
         for pattern in heading.patterns:
             for m in pattern.finditer(text):
+                if in_body(m.start()):
+                    continue
                 anchors.append((m.start(), heading.block))
                 headings.setdefault(heading.block, norm.span(m.start(), m.end()))
 
     for status in wording.statuses:
         for pattern in status.patterns:
             for m in pattern.finditer(text):
+                if in_body(m.start()):
+                    continue
                 anchors.append((m.start(), status.block))
                 statuses.setdefault(
                     status.block, (status.status, norm.span(m.start(), m.end()), status.sets)
@@ -86,6 +116,8 @@ def extract_statistics(
     for figure in wording.figures:
         for pattern in figure.patterns:
             for m in pattern.finditer(text):
+                if in_body(m.start()):
+                    continue
                 span = norm.span(m.start("value"), m.end("value"))
                 if figure.sets:
                     anchors.append((m.start(), figure.sets[0][0]))
@@ -147,7 +179,12 @@ def extract_statistics(
                 setattr(block, field, value)
                 block.spans[field] = span
         headline = _HEADLINE.get(name)
-        if block.status == Status.reported and headline and getattr(block, headline) is None:
+        if (
+            block.status == Status.reported
+            and headline
+            and getattr(block, headline) is None
+            and f"{name}.{headline}" not in {p.field for p in problems}
+        ):
             problems.append(
                 Problem(
                     field=f"{name}.{headline}",

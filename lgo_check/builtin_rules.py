@@ -252,6 +252,8 @@ def lgo_check_rule_paths() -> list[Path]:
 
 @hookimpl
 def lgo_check_loaders() -> list[Loader]:
+    from lgo_check.load.docx import DocxLoader
+    from lgo_check.load.pdf import PdfLoader
     from lgo_check.load.text import HtmlLoader, MarkdownLoader, TextLoader
 
-    return [TextLoader(), MarkdownLoader(), HtmlLoader()]
+    return [TextLoader(), MarkdownLoader(), HtmlLoader(), PdfLoader(), DocxLoader()]

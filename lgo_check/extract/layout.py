@@ -12,11 +12,9 @@ from typing import Any
 FLAGS = re.IGNORECASE | re.MULTILINE
 
 
-def compile_template(template: str, placeholders: dict[str, str]) -> re.Pattern[str]:
-    """A template's spaces match any whitespace (labels wrap onto new lines); then fill {names}.
-
-    A space followed by ``?`` is optional whitespace. Spaces inside ``[...]`` stay literal.
-    """
+def _spaces(template: str) -> str:
+    """Each space matches any whitespace (labels wrap onto new lines); " ?" is optional
+    whitespace; spaces inside ``[...]`` stay literal."""
     out: list[str] = []
     in_class = escaped = False
     i = 0
@@ -31,19 +29,22 @@ def compile_template(template: str, placeholders: dict[str, str]) -> re.Pattern[
         elif ch == "]" and in_class:
             in_class = False
         elif ch == " " and not in_class:
-            if template[i + 1 : i + 2] == "?":
-                out.append(r"\s*")
-                i += 2
-                continue
-            out.append(r"\s+")
-            i += 1
+            optional = template[i + 1 : i + 2] == "?"
+            out.append(r"\s*" if optional else r"\s+")
+            i += 2 if optional else 1
             continue
         out.append(ch)
         i += 1
+    return "".join(out)
+
+
+def compile_template(template: str, placeholders: dict[str, str]) -> re.Pattern[str]:
+    """Compile a wording template: spaces become whitespace runs, then {names} are filled
+    (placeholders get the same treatment, so "similar authorities" may wrap too)."""
     pattern = re.sub(
         r"\{([a-z_]+)\}",
-        lambda m: placeholders[m.group(1)] if m.group(1) in placeholders else m.group(),
-        "".join(out),
+        lambda m: _spaces(placeholders[m.group(1)]) if m.group(1) in placeholders else m.group(),
+        _spaces(template),
     )
     return re.compile(pattern, FLAGS)
 

@@ -17,15 +17,18 @@ sentences interleave. So the order is rebuilt from character boxes:
    breaks. A fragment is a piece of one visual line inside one column.
 2. **Rows.** Fragments are sorted top to bottom and grouped into rows: a fragment
    that lies mostly within the vertical extent of the row above it joins that row.
-3. **Page numbers.** A top or bottom row that is only a number is a page number and
-   is dropped (a lone number elsewhere is a figure: "47" above "upheld decisions").
+3. **Page numbers.** A top or bottom row that is only a number, standing clear of
+   the text, is a page number and is dropped (a lone number elsewhere is a figure:
+   "47" above "upheld decisions"); "Page 2 of 3" there is kept apart from the
+   columns, first or last on its page.
 4. **Zones.** Rows are swept top to bottom into zones. A row whose fragments are
    separated by a gutter-wide gap starts a *column zone*, whose gutters are those
    gaps; each following row joins it if it leaves at least one of the gutters free
    (its text does not cross it), narrowing them to what stays free. A row that
    crosses every gutter (full-width text) ends the zone. Rows without gutters
-   form ordinary zones. A column zone needs two rows with text on both sides of a
-   gutter; otherwise it is read as ordinary rows.
+   form ordinary zones. A column narrower than a few ems (list bullets, item
+   numbers) loses its gutter, and a column zone needs two rows with text on both
+   sides of a gutter; otherwise it is read as ordinary rows.
 5. **Output.** An ordinary zone is read row by row, each row's fragments left to
    right on one line. A column zone is read column by column, each column top to
    bottom (its fragments regrouped into rows), so every figure stays beside its
@@ -52,9 +55,23 @@ from lgo_check.model import Source
 GUTTER_EM = 1.2
 #: A column zone needs at least this many rows with text on both sides of a gutter.
 MIN_COLUMN_ROWS = 2
+#: A column is at least this many ems wide (narrower: list bullets or numbers).
+MIN_COLUMN_EM = 4.0
 #: The end-of-file marker must be this near the end (the PDF reference's tolerance).
 EOF_WINDOW = 1024
 
+# Typographic ligatures some fonts map to one character: "satisﬁed" must read "satisfied".
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
 _BARE_NUMBER = re.compile(r"\d{1,4}")
 _PAGE_LABEL = re.compile(r"(?:page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|-\s*\d{1,4}\s*-)", re.IGNORECASE)
 
@@ -135,6 +152,7 @@ def _fragments(textpage: Any, raw: Any) -> tuple[list[_Fragment], list[float]]:
             char = "-"
         elif code < 0x20:
             continue
+        char = char.translate(_LIGATURES)
         left, bottom, right, top = textpage.get_charbox(index, loose=True)
         size = float(raw.FPDFText_GetFontSize(textpage, index)) or (top - bottom) or 1.0
         raw.FPDFText_GetCharOrigin(textpage, index, ox, oy)
@@ -218,32 +236,56 @@ def _zones(rows: list[_Row], gutter: float) -> list[_Zone]:
             continue
         zones.append(_Zone([row], gaps))
     for zone in zones:
-        if zone.gutters:
-            split = sum(
-                1
-                for row in zone.rows
-                if len({_column_of(f, zone.gutters) for f in row.fragments}) > 1
-            )
-            if split < MIN_COLUMN_ROWS:
-                zone.gutters = []
+        _settle(zone, gutter / GUTTER_EM)
     return zones
 
 
+def _settle(zone: _Zone, em: float) -> None:
+    """Keep a zone's columns only where they are real columns of text.
+
+    A column narrower than ``MIN_COLUMN_EM`` (list bullets, item numbers) is not a
+    column: the gutter beside it goes. Columns need ``MIN_COLUMN_ROWS`` rows with
+    text in more than one of them, or the zone is read row by row.
+    """
+    while zone.gutters:
+        widths = [0.0] * (len(zone.gutters) + 1)
+        for row in zone.rows:
+            for fragment in row.fragments:
+                column = _column_of(fragment, zone.gutters)
+                widths[column] = max(widths[column], fragment.x1 - fragment.x0)
+        narrow = next((k for k, w in enumerate(widths) if w < MIN_COLUMN_EM * em), None)
+        if narrow is None:
+            break
+        del zone.gutters[max(narrow - 1, 0)]
+    split = sum(
+        1 for row in zone.rows if len({_column_of(f, zone.gutters) for f in row.fragments}) > 1
+    )
+    if split < MIN_COLUMN_ROWS:
+        zone.gutters = []
+
+
 def _drop_page_numbers(rows: list[_Row]) -> tuple[list[_Row], list[_Row], list[_Row]]:
-    """(header rows, body rows, footer rows): bare page numbers dropped, page labels set apart."""
+    """(header rows, body rows, footer rows): a page number dropped, a page label set apart.
+
+    Only the top and the bottom row can be page furniture, and only when it is one
+    fragment standing clear of the text (a gap at least its own height): the last
+    line of a column ("2024" of a wrapped date) sits close under the line above.
+    """
     head: list[_Row] = []
     foot: list[_Row] = []
     body = list(rows)
     for edge, furniture in ((0, head), (-1, foot)):
-        while body and len(body[edge].fragments) == 1:
-            text = body[edge].fragments[0].text.strip()
-            if _BARE_NUMBER.fullmatch(text):
-                body.pop(edge)
-            elif _PAGE_LABEL.fullmatch(text):
-                furniture.append(body.pop(edge))
-            else:
-                break
-    foot.reverse()
+        if len(body) < 2 or len(body[edge].fragments) != 1:
+            continue
+        row, neighbour = body[edge], body[1 if edge == 0 else -2]
+        gap = row.bottom - neighbour.top if edge == 0 else neighbour.bottom - row.top
+        if gap < row.top - row.bottom:
+            continue
+        text = row.fragments[0].text.strip()
+        if _BARE_NUMBER.fullmatch(text):
+            body.pop(edge)
+        elif _PAGE_LABEL.fullmatch(text):
+            furniture.append(body.pop(edge))
     return head, body, foot
 
 

@@ -49,6 +49,8 @@ class TextLoader:
 
     def load(self, path: Path, data: bytes, display: str, limits: Limits) -> Source:
         text = decode(data)
+        if not text.strip():
+            raise LoadError("file is empty (only whitespace)")
         if _control_ratio(text) > 0.05:
             raise LoadError("binary data, not text (too many control characters)")
         return Source(path=display, format=self.format, text=text, html_document=self.html_document)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from lgo_check import cli
+from lgo_check.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
 LETTERS = REPO / "tests" / "letters"
@@ -177,3 +178,19 @@ def lgo_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(work)
     monkeypatch.delenv("NO_COLOR", raising=False)
     return work
+
+
+#: What lgo_fixture_run checks: every fixture letter, and a file that does not exist.
+FIXTURE_PATHS = ("tests/letters", "examples", "tests/letters/no-such-letter.txt")
+
+
+@pytest.fixture(scope="session")
+def lgo_fixture_run() -> Any:
+    """One engine run (default configuration) over FIXTURE_PATHS from the repository root,
+    shared by the tests that only read its report (the narrative pass makes runs costly)."""
+    from lgo_check.engine import build_registry, run
+
+    config = Config()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        return run([Path(p) for p in FIXTURE_PATHS], config, build_registry(config))

@@ -118,6 +118,7 @@ def _with_cli(config: Config, args: argparse.Namespace) -> Config:
             update[key] = value
     if args.extend_select:
         update["extend_select"] = [*config.extend_select, *args.extend_select]
+    update["from_command_line"] = frozenset(update)
     return config.model_copy(update=update)
 
 
@@ -129,11 +130,18 @@ def _use_color(choice: str, output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
+class UsageError(Exception):
+    """The command line asks for something that cannot be done."""
+
+
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def cmd_check(argv: Sequence[str]) -> int:
@@ -142,18 +150,15 @@ def cmd_check(argv: Sequence[str]) -> int:
     registry = build_registry(config)
     paths = args.paths or [Path(".")]
     result = run(paths, config, registry)
-    _write(
-        render(
-            result,
-            config.format,
-            color=_use_color(args.color, args.output),
-            show_letters=args.show_letters,
-        ),
-        args.output,
+    text = render(
+        result,
+        config.format,
+        color=_use_color(args.color, args.output),
+        show_letters=args.show_letters,
     )
-    if config.format != "text":
-        for error in result.errors:
-            print(f"lgo-check: error: {error}", file=sys.stderr)
+    for error in result.errors:
+        print(f"lgo-check: error: {error}", file=sys.stderr)
+    _write(text, args.output)
     return exit_code(result, config.fail_on)
 
 
@@ -226,6 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"lgo-check: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except UsageError as exc:
+        print(f"lgo-check: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`lgo-check rules | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
     except KeyboardInterrupt:
         print("lgo-check: interrupted", file=sys.stderr)
         return EXIT_ERROR

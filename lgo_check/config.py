@@ -45,8 +45,19 @@ class Config(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     #: An installed trained spaCy pipeline to use instead of the built-in blank one.
     spacy_model: str | None = None
-    #: Where the configuration came from (not a key in the file).
+    #: Where the configuration came from (not keys in the file): the file, the table
+    #: its keys are in, and which keys the command line set.
     source: Path | None = Field(default=None, exclude=True)
+    table: str = Field(default="", exclude=True)
+    from_command_line: frozenset[str] = Field(default=frozenset(), exclude=True)
+
+    def where(self, key: str) -> str:
+        """Where a setting came from, for error messages."""
+        if key in self.from_command_line:
+            return f"command line option --{_kebab(key)}"
+        if self.source is None:
+            return f"default '{_kebab(key)}'"
+        return f"{self.source}: '{self.table}{_kebab(key)}'"
 
 
 def _explain(error: ValidationError, path: Path, table: str) -> str:
@@ -88,6 +99,7 @@ def load_config_file(path: Path) -> Config | None:
         raise ConfigError(_explain(exc, path, table)) from None
     config.rule_paths = [(path.parent / p) for p in config.rule_paths]
     config.source = path
+    config.table = table
     return config
 
 
@@ -111,15 +123,23 @@ def rule_settings(
     ``known`` maps each code and name to (code, option names).
     """
     where = config.source or "configuration"
+    prefix = f"{config.table}rules"
     settings: dict[str, tuple[Severity | None, dict[str, Any]]] = {}
+    seen_as: dict[str, str] = {}
     for key, table in config.rules.items():
         if key not in known:
             close = difflib.get_close_matches(key, list(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(f"{where}: unknown rule 'rules.{key}'{hint}")
+            raise ConfigError(f"{where}: unknown rule '{prefix}.{key}'{hint}")
         code, option_names = known[key]
+        if code in seen_as:
+            raise ConfigError(
+                f"{where}: '{prefix}.{seen_as[code]}' and '{prefix}.{key}' are the same "
+                "rule; put its settings in one table"
+            )
+        seen_as[code] = key
         if not isinstance(table, dict):
-            raise ConfigError(f"{where}: 'rules.{key}' must be a table")
+            raise ConfigError(f"{where}: '{prefix}.{key}' must be a table")
         severity = None
         options: dict[str, Any] = {}
         for raw_name, value in table.items():
@@ -129,7 +149,7 @@ def rule_settings(
                     severity = Severity(value)
                 except ValueError:
                     raise ConfigError(
-                        f"{where}: 'rules.{key}.severity' must be error, warning or note, "
+                        f"{where}: '{prefix}.{key}.severity' must be error, warning or note, "
                         f"not {value!r}"
                     ) from None
             elif name in option_names:
@@ -138,6 +158,6 @@ def rule_settings(
                 valid = [*sorted(_kebab(o) for o in option_names), "severity"]
                 close = difflib.get_close_matches(_kebab(name), valid, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else "; valid: " + ", ".join(valid)
-                raise ConfigError(f"{where}: unknown key 'rules.{key}.{raw_name}'{hint}")
+                raise ConfigError(f"{where}: unknown key '{prefix}.{key}.{raw_name}'{hint}")
         settings[code] = (severity, options)
     return settings

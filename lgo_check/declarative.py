@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from lgo_check.model import Concern, Letter, Number, Severity, Span
 from lgo_check.rule import Hit, Rule, RuleOptions
@@ -29,6 +37,7 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 _BLOCKS = ("upheld", "compliance", "remedy", "overview")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class RuleFileError(Exception):
@@ -43,6 +52,13 @@ class Condition(BaseModel):
     value: Number | str | None = None
     other: str | None = Field(default=None, description="another field to compare with")
     option: str | None = Field(default=None, description="a rule option to compare with")
+
+    @field_validator("field", "other")
+    @classmethod
+    def _known_field(cls, path: str | None) -> str | None:
+        if path is not None:
+            _check_path(path)
+        return path
 
     @model_validator(mode="after")
     def _one_right_hand_side(self) -> Condition:
@@ -68,19 +84,52 @@ class RuleSpec(BaseModel):
     when: list[Condition] = Field(default_factory=list)
     options: dict[str, Number | str | bool] = Field(default_factory=dict)
 
+    @field_validator("evidence")
+    @classmethod
+    def _known_evidence(cls, path: str | None) -> str | None:
+        if path is not None:
+            _check_path(path)
+        return path
+
+    @field_validator("options")
+    @classmethod
+    def _option_names(cls, options: dict[str, Any]) -> dict[str, Any]:
+        for name in options:
+            if not _OPTION_NAME.match(name):
+                raise ValueError(
+                    f"option name {name!r} must be lower case with underscores "
+                    "(config may still write it with hyphens)"
+                )
+        return options
+
     @model_validator(mode="after")
     def _check_references(self) -> RuleSpec:
         if not self.when and self.concern is None:
             raise ValueError("a rule needs 'when' conditions or a 'concern' kind")
-        for condition in self.when:
+        for number, condition in enumerate(self.when):
             if condition.option is not None and condition.option not in self.options:
-                raise ValueError(f"condition uses option {condition.option!r}, not in 'options'")
-            for path in (condition.field, condition.other):
-                if path is not None:
-                    _check_path(path)
-        if self.evidence is not None:
-            _check_path(self.evidence)
+                raise ValueError(f"when.{number}.option: {condition.option!r} is not in 'options'")
+        fragments = [self.message] if isinstance(self.message, str) else self.message
+        for fragment in fragments:
+            for name in _PLACEHOLDER.findall(fragment):
+                self._check_placeholder(name)
         return self
+
+    def _check_placeholder(self, name: str) -> None:
+        head, _, rest = name.partition(".")
+        if head == "options":
+            if rest not in self.options:
+                raise ValueError(f"message: {{{name}}} names no option of this rule")
+        elif head == "concern":
+            if self.concern is None:
+                raise ValueError(f"message: {{{name}}} is only for rules with 'concern'")
+            if rest not in Concern.model_fields:
+                raise ValueError(f"message: {{{name}}}: a concern has no field {rest!r}")
+        else:
+            try:
+                _check_path(name)
+            except ValueError as exc:
+                raise ValueError(f"message: {{{name}}}: {exc}") from None
 
 
 def _check_path(path: str) -> None:
@@ -142,7 +191,7 @@ class DeclarativeRule(Rule):
         self.Options = create_model(  # type: ignore[misc,call-overload]
             f"Options_{spec.code}",
             __base__=RuleOptions,
-            **{key: (type(default), default) for key, default in spec.options.items()},
+            **{key: (_option_type(default), default) for key, default in spec.options.items()},
         )
 
     @property
@@ -194,6 +243,13 @@ class DeclarativeRule(Rule):
                 return None
 
         return render(self.spec.message, lookup)
+
+
+def _option_type(default: Any) -> Any:
+    # A threshold written as 100 in the rule file may be set to 95.5 in config.
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        return int | float
+    return type(default)
 
 
 def _concern_span(concern: Concern) -> Span:

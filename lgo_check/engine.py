@@ -116,6 +116,7 @@ def build_registry(
                 )
         return results
 
+    candidates: list[Rule] = []
     for name, rule_class in call("lgo_check_rules"):
         try:
             rule = rule_class()
@@ -123,14 +124,17 @@ def build_registry(
         except Exception as exc:
             registry.errors.append(f"plugin '{name}': rule {rule_class!r} failed: {exc}")
             continue
-        _add_rule(registry, rule)
+        candidates.append(rule)
     for name, path in call("lgo_check_rule_paths"):
         try:
             for rule in load_rule_paths([Path(path)]):
                 rule.origin = name
-                _add_rule(registry, rule)
+                candidates.append(rule)
         except RuleFileError as exc:
             registry.errors.append(f"plugin '{name}': {exc}")
+    # Built-in rules claim their codes and names first: a plugin cannot displace them.
+    for rule in sorted(candidates, key=lambda r: r.origin != "builtin"):
+        _add_rule(registry, rule)
     try:
         for rule in load_rule_paths(config.rule_paths):
             rule.origin = str(config.source or "configuration")
@@ -175,32 +179,39 @@ def select_rules(
     A rule runs if a selector in select/extend-select names it more specifically
     than any selector in ignore (as in ruff: ``--select LGO2 --ignore LGO`` runs LGO2xx).
     """
-    for selector in [*config.select, *config.extend_select, *config.ignore]:
-        if not any(_specificity(selector, r) >= 0 for r in registry.rules):
-            raise ConfigError(f"no rule matches selector '{selector}'")
+    if not config.select and not config.extend_select:
+        raise ConfigError(f"{config.where('select')}: is empty, so no rule would run")
+    for key in ("select", "extend_select", "ignore"):
+        for selector in getattr(config, key):
+            if not any(_specificity(selector, r) >= 0 for r in registry.rules):
+                raise ConfigError(f"{config.where(key)}: no rule matches selector '{selector}'")
     known: dict[str, tuple[str, set[str]]] = {}
     for rule in registry.rules:
         entry = (rule.code, set(rule.Options.model_fields))
         known[rule.code] = entry
         known[rule.name] = entry
     settings = rule_settings(config, known)
+    # Options are checked for every configured rule, selected or not: a typo in a
+    # table must not wait until the day the rule is switched on.
+    configured: dict[str, tuple[Severity, RuleOptions]] = {}
+    for rule in registry.rules:
+        severity, options = settings.get(rule.code, (None, {}))
+        try:
+            parsed = rule.Options.model_validate(options)
+        except ValidationError as exc:
+            raise ConfigError(
+                f"{config.where('rules')}.{rule.name}: "
+                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            ) from None
+        configured[rule.code] = (severity or rule.severity, parsed)
     active = []
     for rule in registry.rules:
         chosen = max(
             (_specificity(s, rule) for s in [*config.select, *config.extend_select]), default=-1
         )
         dropped = max((_specificity(s, rule) for s in config.ignore), default=-1)
-        if chosen < 0 or dropped >= chosen:
-            continue
-        severity, options = settings.get(rule.code, (None, {}))
-        try:
-            parsed = rule.Options.model_validate(options)
-        except ValidationError as exc:
-            raise ConfigError(
-                f"{config.source or 'configuration'}: rules.{rule.name}: "
-                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            ) from None
-        active.append(ActiveRule(rule, severity or rule.severity, parsed))
+        if chosen >= 0 and dropped < chosen:
+            active.append(ActiveRule(rule, *configured[rule.code]))
     return active
 
 
@@ -218,7 +229,9 @@ def _finding(active: ActiveRule, hit: Hit, norm: NormalisedText | None) -> Findi
         end_line=span.end_line if span else 1,
         end_column=span.end_column if span else 1,
         page=span.page if span else None,
-        snippet=norm.snippet(span) if (norm is not None and span is not None) else None,
+        # A finding about something absent has no evidence text: its fingerprint must
+        # not change with whatever happens to be on line 1.
+        snippet=norm.snippet(hit.span) if (norm is not None and hit.span is not None) else None,
     )
 
 

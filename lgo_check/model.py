@@ -21,7 +21,9 @@ class Model(BaseModel):
 
 
 class Span(Model):
-    """Where something is in the original file: 1-based lines and columns, end inclusive.
+    """Where something is in the original file: 1-based lines and columns.
+
+    ``end_column`` is one past the last character, as in SARIF.
 
     ``page`` is set for paged formats (PDF); ``line`` is then the line within that page.
     """

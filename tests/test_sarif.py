@@ -141,7 +141,12 @@ def test_results_match_the_json_report(fixtures_sarif: tuple[Any, Any]) -> None:
             region["endColumn"],
         )
         if finding["snippet"]:
-            assert region["snippet"]["text"] == finding["snippet"]
+            context = result["locations"][0]["physicalLocation"]["contextRegion"]
+            assert context["snippet"]["text"] == finding["snippet"]
+            lines = finding["snippet"].splitlines()
+            if finding["line"] == finding["end_line"]:
+                cut = lines[0][finding["column"] - 1 : finding["end_column"] - 1]
+                assert region.get("snippet", {"text": ""})["text"] == cut
         assert result["partialFingerprints"]["primaryLocationLineHash"]
 
 
@@ -156,7 +161,8 @@ def test_regions_point_at_the_evidence(fixtures_sarif: tuple[Any, Any], lgo_in_r
             line = lines[region["startLine"] - 1]
             evidence = line[region["startColumn"] - 1 : region["endColumn"] - 1]
             assert evidence.rstrip("%").rstrip().isdigit(), (line, evidence)
-            assert region["snippet"]["text"].splitlines()[0] == line
+            assert region["snippet"]["text"] == evidence
+            assert physical["contextRegion"]["snippet"]["text"].splitlines()[0] == line
 
 
 def test_invocation_and_unreadable_file_notification(fixtures_sarif: tuple[Any, Any]) -> None:
@@ -239,12 +245,18 @@ def test_overridden_level_page_and_multiline_region(validator: Any) -> None:
     assert res["level"] == "warning"  # the configured severity
     assert run_["tool"]["driver"]["rules"][0]["defaultConfiguration"]["level"] == "error"
     assert res["properties"]["page"] == 2
-    region = res["locations"][0]["physicalLocation"]["region"]
-    assert region == {
+    physical = res["locations"][0]["physicalLocation"]
+    # The region's snippet is the region's own text; whole lines are its context.
+    assert physical["region"] == {
         "startLine": 4,
         "startColumn": 2,
         "endLine": 5,
         "endColumn": 7,
+        "snippet": {"text": "n 90% of cases\nwe wer"},
+    }
+    assert physical["contextRegion"] == {
+        "startLine": 4,
+        "endLine": 5,
         "snippet": {"text": "In 90% of cases\nwe were satisfied"},
     }
 

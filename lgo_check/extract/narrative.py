@@ -1,14 +1,720 @@
-"""Narrative concerns (placeholder until the spaCy pass lands)."""
+"""Narrative concerns: sentences in which the Ombudsman raises a concern about this body.
+
+The wordings are data, in ``concerns/*.toml`` of the rule pack (``rules/concerns/``
+in a source checkout); the format is described at the top of ``common.toml`` there.
+
+How a letter is read:
+
+1. The normalised text is cut into blocks: paragraphs between blank lines, with a
+   short heading line or a list item as a block of its own. Letters have hard line
+   breaks, so inside a block each newline becomes a space (same length: offsets in
+   the block map 1:1 to the normalised text, and so to the original file).
+2. A cheap pre-filter drops blocks that contain none of the patterns' key words
+   (derived from the patterns themselves, so it never hides a match).
+3. The remaining blocks of all letters go through one spaCy pipeline in a batch
+   (``nlp.pipe``): ``spacy.blank("en")`` with a sentencizer, and a rule-based
+   Matcher holding every pattern, veto and context. The pipeline is built once per
+   process. No trained model is needed; ``spacy_model`` names one to use instead.
+4. In each sentence a kind is found when one of its patterns matches and no veto
+   matches in the same clause; there is one concern per kind per block, starting at
+   the first sentence that states it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from bisect import bisect_left
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
 
-from lgo_check.model import Concern
+from lgo_check.model import Concern, ConcernKind, Number
 from lgo_check.normalise import NormalisedText
+
+#: The order concerns of one sentence are reported in (then any other kinds).
+KIND_ORDER: tuple[str, ...] = get_args(ConcernKind)
+
+_MAX_GAP = 20
+_KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+
+
+class ConcernPatternError(ValueError):
+    """A concern pattern file is invalid; the message names the file and the entry."""
+
+
+# --------------------------------------------------------------------------
+# Pattern syntax
+
+
+@dataclass(frozen=True)
+class Element:
+    """One element of a token pattern (see ``common.toml`` for the syntax)."""
+
+    type: Literal["words", "regex", "any", "gap"]
+    words: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    regex: str = ""
+    negate: bool = False
+    optional: bool = False
+    gap: int = 0
+
+
+def parse_tokens(source: str) -> tuple[Element, ...]:
+    """Parse a token pattern; raise ValueError saying what is wrong with it."""
+    elements: list[Element] = []
+    for raw in source.split():
+        gap = re.fullmatch(r"~(\d+)", raw)
+        if gap:
+            size = int(gap.group(1))
+            if not 1 <= size <= _MAX_GAP:
+                raise ValueError(f"gap {raw!r} must be ~1 to ~{_MAX_GAP}")
+            elements.append(Element("gap", gap=size))
+            continue
+        item, optional = raw, False
+        if len(item) > 1 and item.endswith("?"):
+            item, optional = item[:-1], True
+        if item == "_":
+            elements.append(Element("any", optional=optional))
+        elif len(item) > 2 and item.startswith("/") and item.endswith("/"):
+            try:
+                re.compile(item[1:-1])
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {item!r}: {exc}") from None
+            elements.append(Element("regex", regex=item[1:-1], optional=optional))
+        else:
+            negate = len(item) > 1 and item.startswith("!")
+            if negate:
+                item = item[1:]
+            words: list[str] = []
+            prefixes: list[str] = []
+            for alt in item.lower().split("|"):
+                if not alt or alt == "*":
+                    raise ValueError(f"empty alternative in {raw!r}")
+                if len(alt) > 1 and alt.endswith("*"):
+                    prefixes.append(alt[:-1])
+                else:
+                    words.append(alt)
+            elements.append(
+                Element("words", tuple(words), tuple(prefixes), negate=negate, optional=optional)
+            )
+    if not elements:
+        raise ValueError("empty pattern")
+    if elements[0].type == "gap" or elements[-1].type == "gap":
+        raise ValueError("a pattern cannot start or end with a gap")
+    if all(e.optional or e.type == "gap" for e in elements):
+        raise ValueError("a pattern needs at least one element that is not optional")
+    return tuple(elements)
+
+
+#: Lower-case words that spaCy's English tokenizer can cut out of a longer run of
+#: letters and digits ("cannot" -> "can" "not", "didnt" -> "did" "nt", "5in" -> "5"
+#: "in"): in a text they need not stand as a word of their own, so the pre-filter
+#: never requires them. tests/test_narrative.py checks this list against spaCy.
+SPLIT_WORDS = frozenset(
+    """
+    ai all am are ca can could dare did do does gon got had has have he how is it ll may
+    might must na need not nt on ought pm re sha she should ta that there these they this
+    those ve was we were what when where who why wo would you
+    cm dm ft gb ha hpa in kb kg km kmh lb mb mbar mg mm mph nm oz pa tb yd
+    """.split()
+)
+
+_WORD = re.compile(r"\w+")
+_ALPHA = re.compile(r"[a-z]{2,}")
+
+#: One element's alternatives: a text can match the element only if it contains
+#: one of the words, or a word that starts with one of the prefixes.
+Requirement = tuple[frozenset[str], tuple[str, ...]]
+
+
+def requirements(elements: Sequence[Element]) -> tuple[Requirement, ...]:
+    """What a text must contain, word by word, for the pattern to match in it.
+
+    Every element that must match and whose alternatives are all plain words (or
+    prefixes) that spaCy keeps whole gives one requirement; the rest (regexes,
+    negations, optional elements) require nothing. Checking them is a necessary
+    condition for a match, so the pre-filter built on them never hides one.
+    """
+    out: list[Requirement] = []
+    for el in elements:
+        if el.type != "words" or el.negate or el.optional:
+            continue
+        if len(el.words) == 1 and not el.prefixes and not _safe_word(el.words[0]):
+            # A literal spaCy cuts into pieces ("year's", "non-compliance"): each piece.
+            for piece in _WORD.findall(el.words[0]):
+                if _safe_word(piece):
+                    out.append((frozenset([piece]), ()))
+            continue
+        if all(map(_safe_word, el.words)) and all(map(_safe_prefix, el.prefixes)):
+            out.append((frozenset(el.words), el.prefixes))
+    return tuple(out)
+
+
+def _safe_word(word: str) -> bool:
+    return bool(_ALPHA.fullmatch(word)) and word not in SPLIT_WORDS
+
+
+def _safe_prefix(prefix: str) -> bool:
+    return (
+        len(prefix) >= 3
+        and bool(_ALPHA.fullmatch(prefix))
+        and not any(w.startswith(prefix) for w in SPLIT_WORDS)
+    )
+
+
+class Words:
+    """The words of a text, to test requirements against."""
+
+    __slots__ = ("_sorted", "words")
+
+    def __init__(self, text: str) -> None:
+        self.words = frozenset(_WORD.findall(text.lower()))
+        self._sorted: list[str] | None = None
+
+    def has(self, requirement: Requirement) -> bool:
+        words, prefixes = requirement
+        if not words.isdisjoint(self.words):
+            return True
+        if prefixes:
+            if self._sorted is None:
+                self._sorted = sorted(self.words)
+            for prefix in prefixes:
+                i = bisect_left(self._sorted, prefix)
+                if i < len(self._sorted) and self._sorted[i].startswith(prefix):
+                    return True
+        return False
+
+    def meets(self, requirements: Sequence[Requirement]) -> bool:
+        return all(self.has(r) for r in requirements)
+
+
+def compile_tokens(elements: Sequence[Element], tokenizer: Any) -> list[dict[str, Any]]:
+    """A spaCy Matcher pattern for the elements; a literal spaCy splits becomes its pieces."""
+    out: list[dict[str, Any]] = []
+    for el in elements:
+        if el.type == "gap":
+            out.append({"OP": f"{{0,{el.gap}}}"})
+            continue
+        spec: dict[str, Any]
+        if el.type == "any":
+            spec = {}
+        elif el.type == "regex":
+            spec = {"LOWER": {"REGEX": el.regex}}
+        elif len(el.words) == 1 and not el.prefixes and not el.negate:
+            pieces = [t.lower_ for t in tokenizer(el.words[0])]
+            if len(pieces) > 1:
+                if el.optional:
+                    raise ValueError(
+                        f"{el.words[0]!r} is {len(pieces)} spaCy tokens and cannot be optional"
+                    )
+                out.extend({"LOWER": piece} for piece in pieces)
+                continue
+            spec = {"LOWER": el.words[0]}
+        else:
+            for word in el.words:
+                if len(tokenizer(word)) != 1:
+                    raise ValueError(
+                        f"{word!r} is more than one spaCy token; it cannot be in a list"
+                    )
+            if el.prefixes:
+                alts = [re.escape(w) + "$" for w in el.words] + [re.escape(p) for p in el.prefixes]
+                body = "|".join(alts)
+                spec = {"LOWER": {"REGEX": f"^(?!(?:{body}))" if el.negate else f"^(?:{body})"}}
+            else:
+                spec = {"LOWER": {"NOT_IN" if el.negate else "IN": list(el.words)}}
+        if el.optional:
+            spec["OP"] = "?"
+        out.append(spec)
+    return out
+
+
+# --------------------------------------------------------------------------
+# The catalogue of wordings
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A pattern (with an optional context) or a veto (with an optional exception)."""
+
+    label: str
+    tokens: tuple[Element, ...]
+    extra: tuple[Element, ...] | None = None  # context of a pattern, unless of a veto
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    share: bool
+    patterns: tuple[Entry, ...]
+    vetoes: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    kinds: tuple[KindSpec, ...]
+    vetoes: tuple[Entry, ...]  # for every kind
+    clause_breaks: tuple[tuple[str, ...], ...]
+    qualifiers: tuple[str, ...]
+    not_a_share_after: tuple[str, ...]
+    fractions: dict[str, Number]
+
+    def prefilter(self) -> re.Pattern[str] | None:
+        """Matches a lower-case block that some pattern could match (None: every block)."""
+        found: set[str] = set()
+        for spec in self.kinds:
+            for entry in spec.patterns:
+                strings = anchors(entry.tokens)
+                if strings is None:
+                    return None
+                found.update(strings)
+        ordered = sorted(found, key=lambda s: (-len(s), s))
+        return re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+
+
+def concerns_folder() -> Path:
+    from lgo_check.builtin_rules import builtin_rule_pack
+
+    return builtin_rule_pack() / "concerns"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConcernPatternError(f"{path}: cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConcernPatternError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _unknown_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(table) - allowed
+    if unknown:
+        raise ConcernPatternError(f"{path}: {where}: unknown key(s) {sorted(unknown)}")
+
+
+def _entries(path: Path, data: dict[str, Any], table: str, extra: str) -> tuple[Entry, ...]:
+    items = data.get(table, [])
+    if not isinstance(items, list):
+        raise ConcernPatternError(f"{path}: '{table}' must be a list of [[{table}]] tables")
+    entries = []
+    for number, item in enumerate(items, start=1):
+        where = f"[[{table}]] #{number}"
+        if not isinstance(item, dict):
+            raise ConcernPatternError(f"{path}: {where}: must be a table")
+        _unknown_keys(path, where, item, {"tokens", extra, "note"})
+        for key in ("tokens", extra, "note"):
+            if key in item and not isinstance(item[key], str):
+                raise ConcernPatternError(f"{path}: {where}: '{key}' must be a string")
+        if "tokens" not in item:
+            raise ConcernPatternError(f"{path}: {where}: 'tokens' is required")
+        try:
+            tokens = parse_tokens(item["tokens"])
+            more = parse_tokens(item[extra]) if extra in item else None
+        except ValueError as exc:
+            raise ConcernPatternError(f"{path}: {where}: {exc}") from None
+        entries.append(Entry(f"{path.stem}:{table}:{number}", tokens, more))
+    return tuple(entries)
+
+
+def load_catalogue(folder: Path) -> Catalogue:
+    """Read and validate ``common.toml`` and every kind file in a concerns folder."""
+    common_path = folder / "common.toml"
+    if not common_path.is_file():
+        raise ConcernPatternError(f"{folder}: no common.toml")
+    common = _read_toml(common_path)
+    _unknown_keys(
+        common_path,
+        "top level",
+        common,
+        {"clause_breaks", "qualifiers", "not_a_share_after", "fractions", "veto"},
+    )
+    words: dict[str, tuple[str, ...]] = {}
+    for key in ("clause_breaks", "qualifiers", "not_a_share_after"):
+        value = common.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConcernPatternError(f"{common_path}: '{key}' must be a list of strings")
+        words[key] = tuple(" ".join(v.lower().split()) for v in value)
+    fractions = common.get("fractions", {})
+    if not isinstance(fractions, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 100
+        for v in fractions.values()
+    ):
+        raise ConcernPatternError(f"{common_path}: 'fractions' values must be numbers 0-100")
+    kinds: list[KindSpec] = []
+    for path in sorted(folder.glob("*.toml")):
+        if path == common_path:
+            continue
+        data = _read_toml(path)
+        _unknown_keys(path, "top level", data, {"kind", "share", "pattern", "veto"})
+        kind = data.get("kind")
+        if not isinstance(kind, str) or not _KIND_NAME.match(kind):
+            raise ConcernPatternError(f"{path}: 'kind' must be a lower-case name")
+        if any(k.kind == kind for k in kinds):
+            raise ConcernPatternError(f"{path}: kind {kind!r} is defined twice")
+        share = data.get("share", False)
+        if not isinstance(share, bool):
+            raise ConcernPatternError(f"{path}: 'share' must be true or false")
+        patterns = _entries(path, data, "pattern", "context")
+        if not patterns:
+            raise ConcernPatternError(f"{path}: kind {kind!r} has no [[pattern]]")
+        kinds.append(KindSpec(kind, share, patterns, _entries(path, data, "veto", "unless")))
+    kinds.sort(key=lambda k: (KIND_ORDER.index(k.kind) if k.kind in KIND_ORDER else 99, k.kind))
+    return Catalogue(
+        kinds=tuple(kinds),
+        vetoes=_entries(common_path, common, "veto", "unless"),
+        clause_breaks=tuple(tuple(_split_break(b)) for b in words["clause_breaks"]),
+        qualifiers=words["qualifiers"],
+        not_a_share_after=words["not_a_share_after"],
+        fractions={" ".join(k.lower().split()): v for k, v in fractions.items()},
+    )
+
+
+def _split_break(text: str) -> list[str]:
+    """', and' -> [',', 'and'] (the tokens spaCy makes of it)."""
+    return re.findall(r"\w+|[^\w\s]", text)
+
+
+# --------------------------------------------------------------------------
+# Figures: "more than 40%", "94 per cent", "over a third of", "one in four"
+
+
+@dataclass(frozen=True)
+class Share:
+    start: int
+    end: int
+    value: Number
+    qualifier: str | None
+
+
+class ShareReader:
+    """Finds shares stated in a sentence, with the qualifier before them."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        def alternatives(items: Sequence[str]) -> str:
+            ordered = sorted(items, key=len, reverse=True)
+            return "|".join(r"[\s-]+".join(map(re.escape, item.split())) for item in ordered)
+
+        number = r"\d+|" + "|".join(_NUMBER_WORDS)
+        parts = [r"(?P<pct>\d+(?:\.\d+)?)\s*(?:%|per\s*cent\b|percent\b)"]
+        if catalogue.fractions:
+            parts.append(rf"(?P<frac>{alternatives(list(catalogue.fractions))})\s+of\b")
+        parts.append(rf"(?P<num>{number})\s+(?:in|out\s+of)\s+(?P<den>{number})\b")
+        qualifier = (
+            rf"(?:\b(?P<q>{alternatives(catalogue.qualifiers)})\s+)?"
+            if catalogue.qualifiers
+            else ""
+        )
+        self._pattern = re.compile(rf"(?<![\w.,]){qualifier}(?:{'|'.join(parts)})", re.IGNORECASE)
+        self._fractions = catalogue.fractions
+        self._not_after = tuple(catalogue.not_a_share_after)
+
+    def find(self, text: str) -> Iterator[Share]:
+        for m in self._pattern.finditer(text):
+            before = " ".join(text[: m.start()].lower().split())
+            if any(before.endswith(phrase) for phrase in self._not_after):
+                continue
+            value: float
+            if m.group("pct") is not None:
+                value = float(m.group("pct"))
+            elif m.group("frac") is not None:
+                if not m.group("q") and before.split()[-1:] in (["first"], ["second"], ["last"]):
+                    continue  # "the first half of the year"
+                value = float(
+                    self._fractions[" ".join(m.group("frac").lower().replace("-", " ").split())]
+                )
+            else:
+                num, den = _number(m.group("num")), _number(m.group("den"))
+                if not 0 < num <= den <= 100:
+                    continue
+                value = round(100 * num / den, 1)
+            if not 0 <= value <= 100:
+                continue
+            qualifier = " ".join(m.group("q").lower().split()) if m.group("q") else None
+            yield Share(m.start(), m.end(), int(value) if value.is_integer() else value, qualifier)
+
+
+def _number(text: str) -> int:
+    return _NUMBER_WORDS.get(text.lower()) or int(text)
+
+
+# --------------------------------------------------------------------------
+# The spaCy pipeline, built once per process
+
+
+@dataclass(frozen=True)
+class Role:
+    kind: str  # "*" for the common vetoes
+    role: Literal["pattern", "context", "veto", "unless"]
+    entry: Entry
+
+
+@dataclass
+class Pipeline:
+    nlp: Any
+    matcher: Any
+    catalogue: Catalogue
+    roles: dict[int, Role]
+    shares: ShareReader
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    return load_catalogue(concerns_folder())
+
+
+@functools.cache
+def prefilter() -> re.Pattern[str] | None:
+    return catalogue().prefilter()
+
+
+@functools.cache
+def pipeline(spacy_model: str | None = None) -> Pipeline:
+    """The spaCy pipeline and matcher (imports spaCy: about a second, once)."""
+    import spacy
+    from spacy.matcher import Matcher
+
+    if spacy_model:
+        try:
+            nlp = spacy.load(spacy_model)
+        except OSError as exc:
+            raise ValueError(f"spaCy model {spacy_model!r} cannot be loaded: {exc}") from None
+        unused = {"ner", "entity_linker", "entity_ruler", "textcat", "textcat_multilabel"}
+        nlp.select_pipes(disable=[name for name in nlp.pipe_names if name in unused])
+        if not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
+            nlp.add_pipe("sentencizer")
+    else:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+    cat = catalogue()
+    matcher = Matcher(nlp.vocab, validate=True)
+    roles: dict[int, Role] = {}
+
+    def add(role: Role, elements: tuple[Element, ...], label: str) -> None:
+        try:
+            pattern = compile_tokens(elements, nlp.tokenizer)
+            matcher.add(label, [pattern])
+        except ValueError as exc:  # spaCy's own pattern errors are ValueErrors too
+            raise ConcernPatternError(f"{role.entry.label}: {exc}") from None
+        roles[nlp.vocab.strings[label]] = role
+
+    for spec in cat.kinds:
+        for entry in spec.patterns:
+            add(Role(spec.kind, "pattern", entry), entry.tokens, f"{spec.kind}|{entry.label}")
+            if entry.extra is not None:
+                add(Role(spec.kind, "context", entry), entry.extra, f"{spec.kind}|{entry.label}|c")
+        for entry in spec.vetoes:
+            add(Role(spec.kind, "veto", entry), entry.tokens, f"{spec.kind}|{entry.label}")
+            if entry.extra is not None:
+                add(Role(spec.kind, "unless", entry), entry.extra, f"{spec.kind}|{entry.label}|u")
+    for entry in cat.vetoes:
+        add(Role("*", "veto", entry), entry.tokens, f"*|{entry.label}")
+        if entry.extra is not None:
+            add(Role("*", "unless", entry), entry.extra, f"*|{entry.label}|u")
+    return Pipeline(nlp, matcher, cat, roles, ShareReader(cat))
+
+
+# --------------------------------------------------------------------------
+# Blocks
+
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
+_HEADING_PUNCT = re.compile(r"[.,;:!?]")
+
+
+def blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph-like block of a normalised text.
+
+    Blank lines end a block. A list item starts one. A short line without
+    punctuation that opens a block and is followed by a much longer line starting
+    with a capital is a heading: it is a block of its own.
+    """
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    out: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for i, (offset, line) in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            if start is not None:
+                out.append((start, end))
+                start = None
+            continue
+        if start is not None and _BULLET.match(line):
+            out.append((start, end))
+            start = None
+        end = offset + len(line.rstrip())
+        if start is None:
+            start = offset + len(line) - len(line.lstrip())
+            following = lines[i + 1][1].strip() if i + 1 < len(lines) else ""
+            if _is_heading(stripped, following):
+                out.append((start, end))
+                start = None
+    if start is not None:
+        out.append((start, end))
+    return out
+
+
+def _is_heading(line: str, following: str) -> bool:
+    return (
+        bool(following)
+        and len(line) <= 60
+        and len(line.split()) <= 8
+        and not _HEADING_PUNCT.search(line)
+        and line[0].isupper()
+        and following[0].isupper()
+        and len(line) <= 0.7 * len(following)
+    )
+
+
+# --------------------------------------------------------------------------
+# Finding concerns
+
+
+@dataclass
+class _Found:
+    """Where one kind was found in a block, by sentence index."""
+
+    sentences: dict[int, tuple[int, int]]  # (start_char, end_char) within the block
+    matches: dict[int, list[tuple[int, int]]]  # the matches' (start_char, end_char)
 
 
 def find_concerns(
     norms: Sequence[NormalisedText], spacy_model: str | None = None
 ) -> list[list[Concern]]:
-    return [[] for _ in norms]
+    """The concerns in each letter, in the order of the letters."""
+    results: list[list[Concern]] = [[] for _ in norms]
+    keep = prefilter()
+    todo: list[tuple[int, int]] = []  # (letter, block start)
+    texts: list[str] = []
+    for index, norm in enumerate(norms):
+        for start, end in blocks(norm.text):
+            block = norm.text[start:end]
+            if keep is None or keep.search(block.lower()):
+                todo.append((index, start))
+                texts.append(block.replace("\n", " "))
+    if not todo:
+        return results
+    pipe = pipeline(spacy_model)
+    for (index, offset), doc in zip(todo, pipe.nlp.pipe(texts, batch_size=64), strict=True):
+        results[index].extend(_block_concerns(doc, offset, norms[index], pipe))
+    for concerns in results:
+        concerns.sort(key=lambda c: (c.page or 0, c.line, c.column, _kind_rank(c.kind)))
+    return results
+
+
+def _kind_rank(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def _clauses(doc: Any, breaks: tuple[tuple[str, ...], ...]) -> list[int]:
+    """A clause number for each token: a new sentence or a clause break starts a clause."""
+    lowers = [t.lower_ for t in doc]
+    clause = [0] * len(doc)
+    current = -1
+    for sent in doc.sents:
+        current += 1
+        for i in range(sent.start, sent.end):
+            if i > sent.start and any(
+                tuple(lowers[i : i + len(b)]) == b and i + len(b) <= sent.end for b in breaks
+            ):
+                current += 1
+            clause[i] = current
+    return clause
+
+
+def _block_concerns(
+    doc: Any, offset: int, norm: NormalisedText, pipe: Pipeline
+) -> Iterator[Concern]:
+    sentences = list(doc.sents)
+    sent_of = [0] * len(doc)
+    for k, sent in enumerate(sentences):
+        for i in range(sent.start, sent.end):
+            sent_of[i] = k
+    clause = _clauses(doc, pipe.catalogue.clause_breaks)
+
+    contexts: set[Entry] = set()
+    positives: list[tuple[Role, int, int]] = []
+    vetoes: list[tuple[Role, int, int]] = []
+    unless: dict[Entry, list[tuple[int, int]]] = defaultdict(list)
+    for match_id, start, end in pipe.matcher(doc):
+        role = pipe.roles[match_id]
+        if role.role == "context":
+            contexts.add(role.entry)
+            continue
+        if sent_of[start] != sent_of[end - 1]:
+            continue  # a gap ran over a sentence boundary
+        clauses = (clause[start], clause[end - 1])
+        if role.role == "pattern":
+            positives.append((role, start, end))
+        elif role.role == "veto":
+            vetoes.append((role, *clauses))
+        else:
+            unless[role.entry].append(clauses)
+
+    def vetoed(kind: str, first: int, last: int) -> bool:
+        for role, v_first, v_last in vetoes:
+            if role.kind not in ("*", kind) or v_last < first or v_first > last:
+                continue
+            lifted = any(
+                u_last >= v_first and u_first <= v_last for u_first, u_last in unless[role.entry]
+            )
+            if not lifted:
+                return True
+        return False
+
+    found: dict[str, _Found] = {}
+    for role, start, end in positives:
+        if role.entry.extra is not None and role.entry not in contexts:
+            continue
+        if vetoed(role.kind, clause[start], clause[end - 1]):
+            continue
+        k = sent_of[start]
+        item = found.setdefault(role.kind, _Found({}, {}))
+        item.sentences[k] = (sentences[k].start_char, sentences[k].end_char)
+        item.matches.setdefault(k, []).append(
+            (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
+        )
+
+    specs = {spec.kind: spec for spec in pipe.catalogue.kinds}
+    for kind, item in found.items():
+        order = sorted(item.sentences)
+        first, last = item.sentences[order[0]][0], item.sentences[order[-1]][1]
+        share = _share(doc.text, item, pipe.shares) if specs[kind].share else None
+        span = norm.span(offset + first, offset + last)
+        text = " ".join(" ".join(doc.text[slice(*item.sentences[k])].split()) for k in order)
+        yield Concern(
+            **span.model_dump(),
+            kind=kind,
+            text=text,
+            share_pct=share.value if share else None,
+            qualifier=share.qualifier if share else None,
+        )
+
+
+def _share(text: str, item: _Found, reader: ShareReader) -> Share | None:
+    """The share stated in the first sentence that states one, nearest the concern's words."""
+    for k in sorted(item.sentences):
+        start, end = item.sentences[k]
+        shares = list(reader.find(text[start:end]))
+        if not shares:
+            continue
+        matches = [(m_start - start, m_end - start) for m_start, m_end in item.matches[k]]
+
+        def distance(share: Share, matches: list[tuple[int, int]] = matches) -> int:
+            return min(
+                max(m_start - share.end, share.start - m_end, 0) for m_start, m_end in matches
+            )
+
+        return min(shares, key=lambda share: (distance(share), share.start))
+    return None

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +47,27 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/:@-._~")
+    """Relative paths stay relative (GitHub resolves them against the checkout);
+    a file outside the current folder gets a file:// URI."""
+    if PurePath(path).is_absolute():
+        return Path(path).as_uri()
+    return quote(path, safe="/@-._~")
+
+
+def _region_text(finding: Finding) -> str | None:
+    """The region's own text, cut from the whole lines kept in finding.snippet."""
+    if not finding.snippet or finding.line is None or finding.column is None:
+        return None
+    lines = finding.snippet.split("\n")
+    last = (finding.end_line or finding.line) - finding.line
+    if last >= len(lines) or finding.end_column is None:
+        return None
+    if last == 0:
+        return lines[0][finding.column - 1 : finding.end_column - 1]
+    middle = lines[1:last]
+    return "\n".join(
+        [lines[0][finding.column - 1 :], *middle, lines[last][: finding.end_column - 1]]
+    )
 
 
 def _fingerprint(finding: Finding, path: str, occurrence: int) -> str:
@@ -62,16 +83,22 @@ def _result(finding: Finding, path: str, index: int, occurrence: int) -> dict[st
         "endLine": finding.end_line or finding.line or 1,
         "endColumn": finding.end_column or (finding.column or 1) + 1,
     }
+    text = _region_text(finding)
+    if text:
+        region["snippet"] = {"text": text}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(path)}, "region": region}
     if finding.snippet:
-        region["snippet"] = {"text": finding.snippet}
+        physical["contextRegion"] = {
+            "startLine": region["startLine"],
+            "endLine": region["startLine"] + finding.snippet.count("\n"),
+            "snippet": {"text": finding.snippet},
+        }
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
         "level": _LEVEL[finding.severity],
         "message": {"text": finding.message},
-        "locations": [
-            {"physicalLocation": {"artifactLocation": {"uri": _uri(path)}, "region": region}}
-        ],
+        "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {"primaryLocationLineHash": _fingerprint(finding, path, occurrence)},
     }
     if finding.page is not None:

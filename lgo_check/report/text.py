@@ -49,8 +49,6 @@ def render(result: RunResult, color: bool = False, show_letters: bool = False) -
             if out:
                 out.append("")
             out.extend(group)
-    for error in result.errors:
-        out.append(_paint(f"lgo-check: error: {error}", _COLOURS[Severity.error], color))
     if out:
         out.append("")
     out.append(_closing_line(result, color))

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
 import tomllib
-from collections import defaultdict
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,12 +118,84 @@ def parse_tokens(source: str) -> tuple[Element, ...]:
 #: "in"): in a text they need not stand as a word of their own, so the pre-filter
 #: never requires them. tests/test_narrative.py checks this list against spaCy.
 SPLIT_WORDS = frozenset(
-    """
-    ai all am are ca can could dare did do does gon got had has have he how is it ll may
-    might must na need not nt on ought pm re sha she should ta that there these they this
-    those ve was we were what when where who why wo would you
-    cm dm ft gb ha hpa in kb kg km kmh lb mb mbar mg mm mph nm oz pa tb yd
-    """.split()
+    [
+        "ai",
+        "all",
+        "am",
+        "are",
+        "ca",
+        "can",
+        "could",
+        "dare",
+        "did",
+        "do",
+        "does",
+        "gon",
+        "got",
+        "had",
+        "has",
+        "have",
+        "he",
+        "how",
+        "is",
+        "it",
+        "ll",
+        "may",
+        "might",
+        "must",
+        "na",
+        "need",
+        "not",
+        "nt",
+        "on",
+        "ought",
+        "pm",
+        "re",
+        "sha",
+        "she",
+        "should",
+        "ta",
+        "that",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "ve",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "who",
+        "why",
+        "wo",
+        "would",
+        "you",
+        "cm",
+        "dm",
+        "ft",
+        "gb",
+        "ha",
+        "hpa",
+        "in",
+        "kb",
+        "kg",
+        "km",
+        "kmh",
+        "lb",
+        "mb",
+        "mbar",
+        "mg",
+        "mm",
+        "mph",
+        "nm",
+        "oz",
+        "pa",
+        "tb",
+        "yd",
+    ]
 )
 
 _WORD = re.compile(r"\w+")
@@ -244,9 +315,15 @@ def compile_tokens(elements: Sequence[Element], tokenizer: Any) -> list[dict[str
 class Entry:
     """A pattern (with an optional context) or a veto (with an optional exception)."""
 
-    label: str
+    label: str  # "<file stem>:<pattern|veto>:<number>"
     tokens: tuple[Element, ...]
-    extra: tuple[Element, ...] | None = None  # context of a pattern, unless of a veto
+    extra: tuple[Element, ...] | None = None  # the context of a pattern, unless of a veto
+    requires: tuple[Requirement, ...] = ()
+    extra_requires: tuple[Requirement, ...] = ()
+
+    @property
+    def extra_label(self) -> str:
+        return self.label + ":" + ("context" if ":pattern:" in self.label else "unless")
 
 
 @dataclass(frozen=True)
@@ -266,17 +343,20 @@ class Catalogue:
     not_a_share_after: tuple[str, ...]
     fractions: dict[str, Number]
 
-    def prefilter(self) -> re.Pattern[str] | None:
-        """Matches a lower-case block that some pattern could match (None: every block)."""
-        found: set[str] = set()
+    def entries(self) -> Iterator[Entry]:
         for spec in self.kinds:
-            for entry in spec.patterns:
-                strings = anchors(entry.tokens)
-                if strings is None:
-                    return None
-                found.update(strings)
-        ordered = sorted(found, key=lambda s: (-len(s), s))
-        return re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+            yield from spec.patterns
+            yield from spec.vetoes
+        yield from self.vetoes
+
+    def candidates(self, words: Words | None) -> list[tuple[str, Entry]]:
+        """(kind, pattern) pairs that could match a text with these words (None: all)."""
+        return [
+            (spec.kind, entry)
+            for spec in self.kinds
+            for entry in spec.patterns
+            if words is None or (words.meets(entry.requires) and words.meets(entry.extra_requires))
+        ]
 
 
 def concerns_folder() -> Path:
@@ -320,7 +400,15 @@ def _entries(path: Path, data: dict[str, Any], table: str, extra: str) -> tuple[
             more = parse_tokens(item[extra]) if extra in item else None
         except ValueError as exc:
             raise ConcernPatternError(f"{path}: {where}: {exc}") from None
-        entries.append(Entry(f"{path.stem}:{table}:{number}", tokens, more))
+        entries.append(
+            Entry(
+                f"{path.stem}:{table}:{number}",
+                tokens,
+                more,
+                requirements(tokens),
+                requirements(more) if more is not None else (),
+            )
+        )
     return tuple(entries)
 
 
@@ -418,8 +506,8 @@ class ShareReader:
 
     def find(self, text: str) -> Iterator[Share]:
         for m in self._pattern.finditer(text):
-            before = " ".join(text[: m.start()].lower().split())
-            if any(before.endswith(phrase) for phrase in self._not_after):
+            before = " " + " ".join(text[: m.start()].lower().split())
+            if any(before.endswith(" " + phrase) for phrase in self._not_after):
                 continue
             value: float
             if m.group("pct") is not None:
@@ -449,35 +537,30 @@ def _number(text: str) -> int:
 # The spaCy pipeline, built once per process
 
 
-@dataclass(frozen=True)
-class Role:
-    kind: str  # "*" for the common vetoes
-    role: Literal["pattern", "context", "veto", "unless"]
-    entry: Entry
-
-
 @dataclass
 class Pipeline:
+    """The spaCy pipeline, and a Matcher for each pattern, context, veto and exception.
+
+    One Matcher per entry (not one for all) lets a block be matched against only
+    the few patterns whose words it contains: spaCy's Matcher costs time per
+    pattern and token, and most blocks of a letter need none.
+    """
+
     nlp: Any
-    matcher: Any
+    matchers: dict[str, Any]  # entry label (or extra_label) -> Matcher
     catalogue: Catalogue
-    roles: dict[int, Role]
     shares: ShareReader
 
 
 @functools.cache
 def catalogue() -> Catalogue:
+    """The built-in catalogue (read once per process)."""
     return load_catalogue(concerns_folder())
 
 
 @functools.cache
-def prefilter() -> re.Pattern[str] | None:
-    return catalogue().prefilter()
-
-
-@functools.cache
 def pipeline(spacy_model: str | None = None) -> Pipeline:
-    """The spaCy pipeline and matcher (imports spaCy: about a second, once)."""
+    """The spaCy pipeline and matchers, built once per process (spaCy's import takes ~1 s)."""
     import spacy
     from spacy.matcher import Matcher
 
@@ -488,37 +571,27 @@ def pipeline(spacy_model: str | None = None) -> Pipeline:
             raise ValueError(f"spaCy model {spacy_model!r} cannot be loaded: {exc}") from None
         unused = {"ner", "entity_linker", "entity_ruler", "textcat", "textcat_multilabel"}
         nlp.select_pipes(disable=[name for name in nlp.pipe_names if name in unused])
-        if not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
+        if not {"parser", "senter", "sentencizer"} & set(nlp.pipe_names):
             nlp.add_pipe("sentencizer")
     else:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
     cat = catalogue()
-    matcher = Matcher(nlp.vocab, validate=True)
-    roles: dict[int, Role] = {}
+    matchers: dict[str, Any] = {}
 
-    def add(role: Role, elements: tuple[Element, ...], label: str) -> None:
+    def add(label: str, elements: tuple[Element, ...]) -> None:
         try:
-            pattern = compile_tokens(elements, nlp.tokenizer)
-            matcher.add(label, [pattern])
+            matcher = Matcher(nlp.vocab, validate=True)
+            matcher.add(label, [compile_tokens(elements, nlp.tokenizer)])
         except ValueError as exc:  # spaCy's own pattern errors are ValueErrors too
-            raise ConcernPatternError(f"{role.entry.label}: {exc}") from None
-        roles[nlp.vocab.strings[label]] = role
+            raise ConcernPatternError(f"{label}: {exc}") from None
+        matchers[label] = matcher
 
-    for spec in cat.kinds:
-        for entry in spec.patterns:
-            add(Role(spec.kind, "pattern", entry), entry.tokens, f"{spec.kind}|{entry.label}")
-            if entry.extra is not None:
-                add(Role(spec.kind, "context", entry), entry.extra, f"{spec.kind}|{entry.label}|c")
-        for entry in spec.vetoes:
-            add(Role(spec.kind, "veto", entry), entry.tokens, f"{spec.kind}|{entry.label}")
-            if entry.extra is not None:
-                add(Role(spec.kind, "unless", entry), entry.extra, f"{spec.kind}|{entry.label}|u")
-    for entry in cat.vetoes:
-        add(Role("*", "veto", entry), entry.tokens, f"*|{entry.label}")
+    for entry in cat.entries():
+        add(entry.label, entry.tokens)
         if entry.extra is not None:
-            add(Role("*", "unless", entry), entry.extra, f"*|{entry.label}|u")
-    return Pipeline(nlp, matcher, cat, roles, ShareReader(cat))
+            add(entry.extra_label, entry.extra)
+    return Pipeline(nlp, matchers, cat, ShareReader(cat))
 
 
 # --------------------------------------------------------------------------
@@ -582,6 +655,14 @@ def _is_heading(line: str, following: str) -> bool:
 
 
 @dataclass
+class _Block:
+    letter: int
+    offset: int  # where the block starts in the normalised text
+    candidates: list[tuple[str, Entry]]  # the (kind, pattern) pairs worth matching
+    words: Words | None  # None: no pre-filter, run every veto
+
+
+@dataclass
 class _Found:
     """Where one kind was found in a block, by sentence index."""
 
@@ -590,24 +671,38 @@ class _Found:
 
 
 def find_concerns(
-    norms: Sequence[NormalisedText], spacy_model: str | None = None
+    norms: Sequence[NormalisedText], spacy_model: str | None = None, *, prefilter: bool = True
 ) -> list[list[Concern]]:
-    """The concerns in each letter, in the order of the letters."""
+    """The concerns in each letter, in the order of the letters.
+
+    ``prefilter=False`` matches every block against every pattern (for tests: the
+    result must be the same, only slower).
+    """
     results: list[list[Concern]] = [[] for _ in norms]
-    keep = prefilter()
-    todo: list[tuple[int, int]] = []  # (letter, block start)
+    cat = catalogue()
+    todo: list[_Block] = []
     texts: list[str] = []
     for index, norm in enumerate(norms):
+        letter = cat.candidates(Words(norm.text) if prefilter else None)
+        if not letter:
+            continue
         for start, end in blocks(norm.text):
-            block = norm.text[start:end]
-            if keep is None or keep.search(block.lower()):
-                todo.append((index, start))
-                texts.append(block.replace("\n", " "))
+            text = norm.text[start:end]
+            words = Words(text) if prefilter else None
+            candidates = [
+                (kind, entry)
+                for kind, entry in letter
+                if words is None
+                or (words.meets(entry.requires) and words.meets(entry.extra_requires))
+            ]
+            if candidates:
+                todo.append(_Block(index, start, candidates, words))
+                texts.append(text.replace("\n", " "))
     if not todo:
         return results
     pipe = pipeline(spacy_model)
-    for (index, offset), doc in zip(todo, pipe.nlp.pipe(texts, batch_size=64), strict=True):
-        results[index].extend(_block_concerns(doc, offset, norms[index], pipe))
+    for block, doc in zip(todo, pipe.nlp.pipe(texts, batch_size=64), strict=True):
+        results[block.letter].extend(_block_concerns(doc, block, norms[block.letter], pipe))
     for concerns in results:
         concerns.sort(key=lambda c: (c.page or 0, c.line, c.column, _kind_rank(c.kind)))
     return results
@@ -626,72 +721,85 @@ def _clauses(doc: Any, breaks: tuple[tuple[str, ...], ...]) -> list[int]:
         current += 1
         for i in range(sent.start, sent.end):
             if i > sent.start and any(
-                tuple(lowers[i : i + len(b)]) == b and i + len(b) <= sent.end for b in breaks
+                i + len(b) <= sent.end and tuple(lowers[i : i + len(b)]) == b for b in breaks
             ):
                 current += 1
             clause[i] = current
     return clause
 
 
+class _Matches:
+    """Runs an entry's matcher on a block's doc at most once."""
+
+    def __init__(self, doc: Any, pipe: Pipeline, sent_of: list[int]) -> None:
+        self._doc = doc
+        self._pipe = pipe
+        self._sent_of = sent_of
+        self._cache: dict[str, list[tuple[int, int]]] = {}
+
+    def __call__(self, label: str) -> list[tuple[int, int]]:
+        """(start, end) token spans of the entry's matches within one sentence."""
+        if label not in self._cache:
+            self._cache[label] = [
+                (start, end)
+                for _, start, end in self._pipe.matchers[label](self._doc)
+                if self._sent_of[start] == self._sent_of[end - 1]
+            ]
+        return self._cache[label]
+
+
 def _block_concerns(
-    doc: Any, offset: int, norm: NormalisedText, pipe: Pipeline
+    doc: Any, block: _Block, norm: NormalisedText, pipe: Pipeline
 ) -> Iterator[Concern]:
     sentences = list(doc.sents)
     sent_of = [0] * len(doc)
     for k, sent in enumerate(sentences):
         for i in range(sent.start, sent.end):
             sent_of[i] = k
-    clause = _clauses(doc, pipe.catalogue.clause_breaks)
+    matches = _Matches(doc, pipe, sent_of)
+    positives = [
+        (kind, entry, start, end)
+        for kind, entry in block.candidates
+        for start, end in matches(entry.label)
+        if entry.extra is None or pipe.matchers[entry.extra_label](doc)
+    ]
+    if not positives:
+        return
+    cat = pipe.catalogue
+    clause = _clauses(doc, cat.clause_breaks)
+    specs = {spec.kind: spec for spec in cat.kinds}
 
-    contexts: set[Entry] = set()
-    positives: list[tuple[Role, int, int]] = []
-    vetoes: list[tuple[Role, int, int]] = []
-    unless: dict[Entry, list[tuple[int, int]]] = defaultdict(list)
-    for match_id, start, end in pipe.matcher(doc):
-        role = pipe.roles[match_id]
-        if role.role == "context":
-            contexts.add(role.entry)
-            continue
-        if sent_of[start] != sent_of[end - 1]:
-            continue  # a gap ran over a sentence boundary
-        clauses = (clause[start], clause[end - 1])
-        if role.role == "pattern":
-            positives.append((role, start, end))
-        elif role.role == "veto":
-            vetoes.append((role, *clauses))
-        else:
-            unless[role.entry].append(clauses)
-
-    def vetoed(kind: str, first: int, last: int) -> bool:
-        for role, v_first, v_last in vetoes:
-            if role.kind not in ("*", kind) or v_last < first or v_first > last:
+    @functools.cache
+    def veto_clauses(kind: str) -> list[tuple[int, int]]:
+        """The clause ranges a veto of the kind (or a common veto) cancels."""
+        out: list[tuple[int, int]] = []
+        for entry in (*specs[kind].vetoes, *cat.vetoes):
+            if block.words is not None and not block.words.meets(entry.requires):
                 continue
-            lifted = any(
-                u_last >= v_first and u_first <= v_last for u_first, u_last in unless[role.entry]
-            )
-            if not lifted:
-                return True
-        return False
+            found = [(clause[s], clause[e - 1]) for s, e in matches(entry.label)]
+            if found and entry.extra is not None:
+                lifting = [(clause[s], clause[e - 1]) for s, e in matches(entry.extra_label)]
+                found = [v for v in found if not any(_overlap(v, u) for u in lifting)]
+            out.extend(found)
+        return out
 
     found: dict[str, _Found] = {}
-    for role, start, end in positives:
-        if role.entry.extra is not None and role.entry not in contexts:
-            continue
-        if vetoed(role.kind, clause[start], clause[end - 1]):
+    for kind, _entry, start, end in positives:
+        here = (clause[start], clause[end - 1])
+        if any(_overlap(here, v) for v in veto_clauses(kind)):
             continue
         k = sent_of[start]
-        item = found.setdefault(role.kind, _Found({}, {}))
+        item = found.setdefault(kind, _Found({}, {}))
         item.sentences[k] = (sentences[k].start_char, sentences[k].end_char)
         item.matches.setdefault(k, []).append(
             (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
         )
 
-    specs = {spec.kind: spec for spec in pipe.catalogue.kinds}
     for kind, item in found.items():
         order = sorted(item.sentences)
         first, last = item.sentences[order[0]][0], item.sentences[order[-1]][1]
         share = _share(doc.text, item, pipe.shares) if specs[kind].share else None
-        span = norm.span(offset + first, offset + last)
+        span = norm.span(block.offset + first, block.offset + last)
         text = " ".join(" ".join(doc.text[slice(*item.sentences[k])].split()) for k in order)
         yield Concern(
             **span.model_dump(),
@@ -700,6 +808,10 @@ def _block_concerns(
             share_pct=share.value if share else None,
             qualifier=share.qualifier if share else None,
         )
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def _share(text: str, item: _Found, reader: ShareReader) -> Share | None:

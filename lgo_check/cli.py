@@ -20,7 +20,14 @@ from typing import Any
 
 from lgo_check import __version__
 from lgo_check.config import Config, ConfigError, find_config, load_config_file
-from lgo_check.engine import Registry, build_registry, exit_code, run, select_rules
+from lgo_check.engine import (
+    ActiveRule,
+    Registry,
+    build_registry,
+    exit_code,
+    run,
+    select_rules,
+)
 from lgo_check.report import FORMATS, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -162,12 +169,13 @@ def cmd_check(argv: Sequence[str]) -> int:
     return exit_code(result, config.fail_on)
 
 
-def _rules_for_listing(args: argparse.Namespace) -> tuple[Registry, set[str]]:
+def _rules_for_listing(args: argparse.Namespace) -> tuple[Registry, dict[str, ActiveRule]]:
+    """Every rule, and the selected ones with their configured severity."""
     config = _load_config(args)
     registry = build_registry(config)
     for error in registry.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)
-    active = {a.rule.code for a in select_rules(registry, config)}
+    active = {a.rule.code: a for a in select_rules(registry, config)}
     return registry, active
 
 
@@ -182,7 +190,8 @@ def cmd_rules(argv: Sequence[str]) -> int:
             {
                 "code": r.code,
                 "name": r.name,
-                "severity": r.severity.value,
+                "severity": (active[r.code].severity if r.code in active else r.severity).value,
+                "default_severity": r.severity.value,
                 "summary": r.summary,
                 "options": r.options_doc(),
                 "origin": r.origin,
@@ -195,7 +204,8 @@ def cmd_rules(argv: Sequence[str]) -> int:
         width = max((len(r.name) for r in registry.rules), default=0)
         for r in registry.rules:
             mark = " " if r.code in active else "-"
-            print(f"{r.code} {mark} {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
+            severity = active[r.code].severity if r.code in active else r.severity
+            print(f"{r.code} {mark} {r.name:<{width}}  {severity.value:<7}  {r.summary}")
     return EXIT_ERROR if registry.errors else EXIT_OK
 
 
@@ -204,13 +214,18 @@ def cmd_rule(argv: Sequence[str]) -> int:
     parser.add_argument("rule", metavar="CODE|NAME")
     _common(parser)
     args = parser.parse_args(argv)
-    registry, _ = _rules_for_listing(args)
+    registry, active = _rules_for_listing(args)
     rule = registry.find(args.rule)
     if rule is None:
         print(f"lgo-check: error: no rule '{args.rule}'; see 'lgo-check rules'", file=sys.stderr)
         return EXIT_ERROR
     print(f"# {rule.name} ({rule.code})\n")
-    print(f"Default severity: {rule.severity.value}. From: {rule.origin}.\n")
+    print(f"Default severity: {rule.severity.value}. From: {rule.origin}.")
+    if rule.code not in active:
+        print("Not selected by the current configuration.")
+    elif active[rule.code].severity != rule.severity:
+        print(f"Configured severity: {active[rule.code].severity.value}.")
+    print()
     print(rule.doc)
     options = rule.options_doc()
     if options:

@@ -184,6 +184,7 @@ def test_plugin_rules_are_listed(lgo_cli: Any, acme: None, lgo_workdir: Path) ->
         "code": "ACME001",
         "name": "many-upheld-decisions",
         "severity": "warning",
+        "default_severity": "warning",
         "summary": "More complaints were upheld than the council's own ceiling.",
         "options": {"ceiling": 30},
         "origin": "acme",

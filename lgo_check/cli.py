@@ -55,7 +55,7 @@ def check_parser() -> argparse.ArgumentParser:
         "letters: extract their figures and concerns and report findings.",
         epilog="Other commands: 'lgo-check rules' lists the rules, 'lgo-check rule CODE' "
         "explains one. Exit status: 0 clean, 1 findings at or above --fail-on (or a file "
-        "not checked), 2 usage, configuration or internal error.",
+        "not checked, unless --fail-on never), 2 usage, configuration or internal error.",
     )
     parser.add_argument(
         "paths",

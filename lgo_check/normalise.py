@@ -37,7 +37,7 @@ _TOKEN = re.compile(
     |(?P<md_strong>\*\*|__)
     |(?P<md_em>(?<![\w*])\*(?=[^\s*])|(?<=[^\s*])\*(?![\w*]))
     |(?P<newline>[ \t\u00a0\u2000-\u200a\u202f]+(?:\r\n?|\n|\f)|\r\n?|\f)
-    |(?P<space>[ \t\u00a0\u2000-\u200a\u202f]{(2,)}|[\t\u00a0\u2000-\u200a\u202f]|(?<=\n)[ ])
+    |(?P<space>[ \t\u00a0\u2000-\u200a\u202f]{{2,}}|[\t\u00a0\u2000-\u200a\u202f]|(?<=\n)[ ])
     |(?P<invisible>[\u00ad\u200b-\u200d\ufeff])
     )
     """,

@@ -466,6 +466,7 @@ def test_rules_json(lgo_cli: Any, lgo_workdir: Path) -> None:
         "code": "LGO103",
         "name": "small-sample",
         "severity": "note",
+        "default_severity": "note",
         "summary": "The rates rest on so few investigations that comparisons say little.",
         "options": {"min_investigations": 10},
         "origin": "builtin",

@@ -28,6 +28,8 @@ def norm(text: str, html_document: bool = False, paged: bool = False):  # type: 
         ("line one   \r\nline two", "line one\nline two"),
         ("your Council\u2019s late", "your Council's late"),
         ("a *word* here", "a word here"),
+        ("By  email,   please", "By email, please"),
+        ("upheld 2, 3 and 4", "upheld 2, 3 and 4"),
     ],
 )
 def test_markup_is_removed(raw: str, clean: str) -> None:

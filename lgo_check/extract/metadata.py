@@ -51,6 +51,9 @@ _PERIOD = re.compile(
 _SALUTATION = re.compile(r"^[ ]?Dear\s+(?P<name>[^\n,]+?)\s*,?[ ]*$", re.IGNORECASE | re.MULTILINE)
 
 
+_JOINING = {"of", "and", "&", "to", "for"}
+
+
 @dataclass
 class Metadata:
     organisation: str | None = None
@@ -210,11 +213,18 @@ def _split_title_org(
             break
         split = i + 1
     # A title never ends with a joining word: "Chief Executive of" + "the Council of ...".
-    while split > 0 and tokens[split - 1].group().lower() in {"of", "and", "&", "the", "to", "for"}:
+    while split > 0 and tokens[split - 1].group().lower() in _JOINING | {"the"}:
         split -= 1
     if split == len(tokens):
         put("title", a, b)
         return
     if split > 0:
         put("title", a + tokens[0].start(), a + tokens[split - 1].end())
-    put("organisation", a + tokens[split].start(), b)
+    # ... and the joining words between them belong to neither: "Chief Executive of the
+    # Council of the Isles of Scarrow" is to the "Council of the Isles of Scarrow".
+    org = split
+    if org > 0 and tokens[org].group().lower() in _JOINING:
+        org += 1
+        if org < len(tokens) - 1 and tokens[org].group().lower() == "the":
+            org += 1
+    put("organisation", a + tokens[min(org, len(tokens) - 1)].start(), b)

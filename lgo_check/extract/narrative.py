@@ -26,7 +26,7 @@ import functools
 import re
 import tomllib
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -176,9 +176,13 @@ class Words:
 
     __slots__ = ("_sorted", "words")
 
-    def __init__(self, text: str) -> None:
-        self.words = frozenset(_WORD.findall(text.lower()))
+    def __init__(self, text: str = "", words: frozenset[str] | None = None) -> None:
+        self.words = frozenset(_WORD.findall(text.lower())) if words is None else words
         self._sorted: list[str] | None = None
+
+    @classmethod
+    def union(cls, parts: Sequence[Words | None]) -> Words:
+        return cls(words=frozenset().union(*(p.words for p in parts if p is not None)))
 
     def has(self, requirement: Requirement) -> bool:
         words, prefixes = requirement
@@ -198,7 +202,11 @@ class Words:
 
 
 def compile_tokens(elements: Sequence[Element], tokenizer: Any) -> list[dict[str, Any]]:
-    """A spaCy Matcher pattern for the elements; a literal spaCy splits becomes its pieces."""
+    """A spaCy Matcher pattern for the elements; a literal spaCy splits becomes its pieces.
+
+    A gap ``~N`` becomes ``{"OP": "{0,N}"}``. (The finder gives spaCy ``*`` instead,
+    which is several times faster, and checks the bound itself: see ``Aligner``.)
+    """
     out: list[dict[str, Any]] = []
     for el in elements:
         if el.type == "gap":
@@ -235,6 +243,66 @@ def compile_tokens(elements: Sequence[Element], tokenizer: Any) -> list[dict[str
             spec["OP"] = "?"
         out.append(spec)
     return out
+
+
+def loosen(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pattern with each bounded gap ``{0,N}`` made unbounded (``*``)."""
+    return [{"OP": "*"} if _GAP_OP.fullmatch(str(t.get("OP", ""))) else t for t in pattern]
+
+
+_GAP_OP = re.compile(r"\{0,(\d+)\}")
+
+
+class Aligner:
+    """Whether a compiled pattern matches a run of tokens exactly, bounded gaps included.
+
+    spaCy matches the loosened pattern (unbounded gaps, much faster); each match it
+    returns is then checked here against the real bounds. The same predicates as
+    spaCy's: LOWER equal, IN, NOT_IN, REGEX (re.search), any token.
+    """
+
+    def __init__(self, pattern: list[dict[str, Any]]) -> None:
+        self._steps: list[tuple[Callable[[str], bool], int, int]] = []
+        for token in pattern:
+            op = str(token.get("OP", ""))
+            gap = _GAP_OP.fullmatch(op)
+            low, high = (0, int(gap.group(1))) if gap else (0, 1) if op == "?" else (1, 1)
+            self._steps.append((_predicate(token.get("LOWER")), low, high))
+
+    def aligns(self, words: Sequence[str]) -> bool:
+        steps, n = self._steps, len(words)
+        memo: dict[tuple[int, int], bool] = {}
+
+        def go(i: int, j: int) -> bool:
+            if i == len(steps):
+                return j == n
+            key = (i, j)
+            if key not in memo:
+                test, low, high = steps[i]
+                result = low == 0 and go(i + 1, j)
+                k = 0
+                while not result and k < high and j + k < n and test(words[j + k]):
+                    k += 1
+                    result = k >= low and go(i + 1, j + k)
+                memo[key] = result
+            return memo[key]
+
+        return go(0, 0)
+
+
+def _predicate(spec: Any) -> Callable[[str], bool]:
+    if spec is None:
+        return lambda word: True
+    if isinstance(spec, str):
+        return lambda word: word == spec
+    if "IN" in spec:
+        members = frozenset(spec["IN"])
+        return lambda word: word in members
+    if "NOT_IN" in spec:
+        excluded = frozenset(spec["NOT_IN"])
+        return lambda word: word not in excluded
+    regex = re.compile(spec["REGEX"])
+    return lambda word: regex.search(word) is not None
 
 
 # --------------------------------------------------------------------------
@@ -383,6 +451,13 @@ def load_catalogue(folder: Path) -> Catalogue:
         patterns = _entries(path, data, "pattern", "context")
         if not patterns:
             raise ConcernPatternError(f"{path}: kind {kind!r} has no [[pattern]]")
+        for entry in patterns:
+            if not entry.requires:
+                raise ConcernPatternError(
+                    f"{path}: {entry.label}: a pattern needs at least one plain word that must "
+                    "match (not only regexes, optional elements or very common short words), "
+                    "so that the pre-filter can skip the blocks without it"
+                )
         kinds.append(KindSpec(kind, share, patterns, _entries(path, data, "veto", "unless")))
     kinds.sort(key=lambda k: (KIND_ORDER.index(k.kind) if k.kind in KIND_ORDER else 99, k.kind))
     return Catalogue(
@@ -478,6 +553,7 @@ class Pipeline:
 
     nlp: Any
     matchers: dict[str, Any]  # entry label (or extra_label) -> Matcher
+    aligners: dict[str, Aligner]  # for the entries with gaps
     catalogue: Catalogue
     shares: ShareReader
 
@@ -508,20 +584,24 @@ def pipeline(spacy_model: str | None = None) -> Pipeline:
         nlp.add_pipe("sentencizer")
     cat = catalogue()
     matchers: dict[str, Any] = {}
+    aligners: dict[str, Aligner] = {}
 
     def add(label: str, elements: tuple[Element, ...]) -> None:
         try:
+            pattern = compile_tokens(elements, nlp.tokenizer)
             matcher = Matcher(nlp.vocab, validate=True)
-            matcher.add(label, [compile_tokens(elements, nlp.tokenizer)])
+            matcher.add(label, [loosen(pattern)])
         except ValueError as exc:  # spaCy's own pattern errors are ValueErrors too
             raise ConcernPatternError(f"{label}: {exc}") from None
         matchers[label] = matcher
+        if pattern != loosen(pattern):
+            aligners[label] = Aligner(pattern)
 
     for entry in cat.entries():
         add(entry.label, entry.tokens)
         if entry.extra is not None:
             add(entry.extra_label, entry.extra)
-    return Pipeline(nlp, matchers, cat, ShareReader(cat))
+    return Pipeline(nlp, matchers, aligners, cat, ShareReader(cat))
 
 
 # --------------------------------------------------------------------------
@@ -613,21 +693,22 @@ def find_concerns(
     todo: list[_Block] = []
     texts: list[str] = []
     for index, norm in enumerate(norms):
-        letter = cat.candidates(Words(norm.text) if prefilter else None)
+        spans = blocks(norm.text)
+        words = [Words(norm.text[start:end]) if prefilter else None for start, end in spans]
+        # The patterns the letter as a whole could match, then each block's share of them.
+        letter = cat.candidates(Words.union(words) if prefilter else None)
         if not letter:
             continue
-        for start, end in blocks(norm.text):
-            text = norm.text[start:end]
-            words = Words(text) if prefilter else None
+        for (start, end), block_words in zip(spans, words, strict=True):
             candidates = [
                 (kind, entry)
                 for kind, entry in letter
-                if words is None
-                or (words.meets(entry.requires) and words.meets(entry.extra_requires))
+                if block_words is None
+                or (block_words.meets(entry.requires) and block_words.meets(entry.extra_requires))
             ]
             if candidates:
-                todo.append(_Block(index, start, candidates, words))
-                texts.append(text.replace("\n", " "))
+                todo.append(_Block(index, start, candidates, block_words))
+                texts.append(norm.text[start:end].replace("\n", " "))
     if not todo:
         return results
     pipe = pipeline(spacy_model)
@@ -659,39 +740,66 @@ def _clauses(doc: Any, breaks: tuple[tuple[str, ...], ...]) -> list[int]:
 
 
 class _Matches:
-    """Runs an entry's matcher on a block's doc at most once."""
+    """Runs entries' matchers on the sentences of a block that could match, once each.
 
-    def __init__(self, doc: Any, pipe: Pipeline, sent_of: list[int]) -> None:
-        self._doc = doc
+    spaCy's Matcher costs time for every token it reads, so an entry is matched
+    only against the sentences that contain the words it needs.
+    """
+
+    def __init__(self, doc: Any, pipe: Pipeline, prefilter: bool) -> None:
+        self.sentences = list(doc.sents)
         self._pipe = pipe
-        self._sent_of = sent_of
-        self._cache: dict[str, list[tuple[int, int]]] = {}
+        self._words: list[Words | None] = [None] * len(self.sentences)
+        self._prefilter = prefilter
+        self._cache: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        self._lower: dict[int, list[str]] = {}
 
-    def __call__(self, label: str) -> list[tuple[int, int]]:
-        """(start, end) token spans of the entry's matches within one sentence."""
-        if label not in self._cache:
-            self._cache[label] = [
-                (start, end)
-                for _, start, end in self._pipe.matchers[label](self._doc)
-                if self._sent_of[start] == self._sent_of[end - 1]
-            ]
-        return self._cache[label]
+    def _lowers(self, k: int) -> list[str]:
+        if k not in self._lower:
+            self._lower[k] = [t.lower_ for t in self.sentences[k]]
+        return self._lower[k]
+
+    def could(self, k: int, requires: tuple[Requirement, ...]) -> bool:
+        if not self._prefilter:
+            return True
+        words = self._words[k]
+        if words is None:
+            words = self._words[k] = Words(self.sentences[k].text)
+        return words.meets(requires)
+
+    def in_sentence(
+        self, label: str, requires: tuple[Requirement, ...], k: int
+    ) -> list[tuple[int, int]]:
+        """(start, end) doc token spans of the entry's matches in sentence k."""
+        key = (label, k)
+        if key not in self._cache:
+            found: list[tuple[int, int]] = []
+            if self.could(k, requires):
+                sent = self.sentences[k]
+                found = [(start, end) for _, start, end in self._pipe.matchers[label](sent)]
+                aligner = self._pipe.aligners.get(label)
+                if found and aligner is not None:
+                    words = self._lowers(k)
+                    found = [(s, e) for s, e in found if aligner.aligns(words[s:e])]
+                found = [(sent.start + start, sent.start + end) for start, end in found]
+            self._cache[key] = found
+        return self._cache[key]
+
+    def anywhere(self, label: str, requires: tuple[Requirement, ...]) -> bool:
+        return any(self.in_sentence(label, requires, k) for k in range(len(self.sentences)))
 
 
 def _block_concerns(
     doc: Any, block: _Block, norm: NormalisedText, pipe: Pipeline
 ) -> Iterator[Concern]:
-    sentences = list(doc.sents)
-    sent_of = [0] * len(doc)
-    for k, sent in enumerate(sentences):
-        for i in range(sent.start, sent.end):
-            sent_of[i] = k
-    matches = _Matches(doc, pipe, sent_of)
+    matches = _Matches(doc, pipe, block.words is not None)
+    sentences = matches.sentences
     positives = [
-        (kind, entry, start, end)
+        (kind, k, start, end)
         for kind, entry in block.candidates
-        for start, end in matches(entry.label)
-        if entry.extra is None or pipe.matchers[entry.extra_label](doc)
+        for k in range(len(sentences))
+        for start, end in matches.in_sentence(entry.label, entry.requires, k)
+        if entry.extra is None or matches.anywhere(entry.extra_label, entry.extra_requires)
     ]
     if not positives:
         return
@@ -700,25 +808,28 @@ def _block_concerns(
     specs = {spec.kind: spec for spec in cat.kinds}
 
     @functools.cache
-    def veto_clauses(kind: str) -> list[tuple[int, int]]:
-        """The clause ranges a veto of the kind (or a common veto) cancels."""
+    def veto_clauses(kind: str, k: int) -> list[tuple[int, int]]:
+        """The clause ranges of sentence k that a veto of the kind (or a common one) cancels."""
         out: list[tuple[int, int]] = []
         for entry in (*specs[kind].vetoes, *cat.vetoes):
-            if block.words is not None and not block.words.meets(entry.requires):
-                continue
-            found = [(clause[s], clause[e - 1]) for s, e in matches(entry.label)]
+            found = [
+                (clause[s], clause[e - 1])
+                for s, e in matches.in_sentence(entry.label, entry.requires, k)
+            ]
             if found and entry.extra is not None:
-                lifting = [(clause[s], clause[e - 1]) for s, e in matches(entry.extra_label)]
+                lifting = [
+                    (clause[s], clause[e - 1])
+                    for s, e in matches.in_sentence(entry.extra_label, entry.extra_requires, k)
+                ]
                 found = [v for v in found if not any(_overlap(v, u) for u in lifting)]
             out.extend(found)
         return out
 
     found: dict[str, _Found] = {}
-    for kind, _entry, start, end in positives:
+    for kind, k, start, end in positives:
         here = (clause[start], clause[end - 1])
-        if any(_overlap(here, v) for v in veto_clauses(kind)):
+        if any(_overlap(here, v) for v in veto_clauses(kind, k)):
             continue
-        k = sent_of[start]
         item = found.setdefault(kind, _Found({}, {}))
         item.sentences[k] = (sentences[k].start_char, sentences[k].end_char)
         item.matches.setdefault(k, []).append(

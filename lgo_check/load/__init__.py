@@ -7,6 +7,7 @@ new format slots in beside the built-in ones without touching the pipeline.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,7 @@ def discover(paths: Sequence[Path], extensions: Iterable[str]) -> list[Target]:
     found: dict[str, Target] = {}
     for root in paths:
         if root.is_dir():
+            letters_in_folder = 0
             seen: set[str] = set()
             for folder, dirs, files in os.walk(root, followlinks=True):
                 real = os.path.realpath(folder)
@@ -86,6 +88,11 @@ def discover(paths: Sequence[Path], extensions: Iterable[str]) -> list[Target]:
                     file = Path(folder) / name
                     shown = display_path(file, cwd)
                     found.setdefault(shown, Target(file, shown))
+                    letters_in_folder += 1
+            if not letters_in_folder:
+                # A folder named on the command line with nothing to check is worth saying.
+                shown = display_path(root, cwd)
+                found.setdefault(shown, Target(root, shown, explicit=True))
         else:
             shown = display_path(root, cwd)
             found[shown] = Target(root, shown, explicit=True)
@@ -110,16 +117,27 @@ def pick_loader(target: Target, head: bytes, loaders: Sequence[Loader]) -> Loade
 def read_source(target: Target, loaders: Sequence[Loader], limits: Limits) -> Source:
     """Read one file into a Source, or raise LoadError saying why it cannot be."""
     path = target.path
+
+    def too_big(size: str) -> LoadError:
+        return LoadError(
+            f"file is {size} bytes, over the limit of {limits.max_bytes:,} "
+            "(set max-file-bytes in the configuration to raise it)"
+        )
+
     try:
         if path.is_dir():
             raise LoadError("is a folder with no letters in it")
-        size = path.stat().st_size
-        if size > limits.max_bytes:
-            raise LoadError(
-                f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} "
-                "(set max-file-bytes in the configuration to raise it)"
-            )
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or device would block the run or never end.
+            raise LoadError("not a regular file (a pipe, device or socket)")
+        if info.st_size > limits.max_bytes:
+            raise too_big(f"{info.st_size:,}")
+        with path.open("rb") as handle:
+            # Bounded: a file that grows after the stat cannot get past the limit.
+            data = handle.read(limits.max_bytes + 1)
+        if len(data) > limits.max_bytes:
+            raise too_big(f"more than {limits.max_bytes:,}")
     except FileNotFoundError:
         raise LoadError("no such file (it does not exist, or vanished during the run)") from None
     except PermissionError:

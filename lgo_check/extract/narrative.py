@@ -3,21 +3,25 @@
 The wordings are data, in ``concerns/*.toml`` of the rule pack (``rules/concerns/``
 in a source checkout); the format is described at the top of ``common.toml`` there.
 
-How a letter is read:
+How letters are read (all letters of a run as one batch):
 
 1. The normalised text is cut into blocks: paragraphs between blank lines, with a
    short heading line or a list item as a block of its own. Letters have hard line
    breaks, so inside a block each newline becomes a space (same length: offsets in
    the block map 1:1 to the normalised text, and so to the original file).
-2. A cheap pre-filter drops blocks that contain none of the patterns' key words
-   (derived from the patterns themselves, so it never hides a match).
-3. The remaining blocks of all letters go through one spaCy pipeline in a batch
-   (``nlp.pipe``): ``spacy.blank("en")`` with a sentencizer, and a rule-based
-   Matcher holding every pattern, veto and context. The pipeline is built once per
-   process. No trained model is needed; ``spacy_model`` names one to use instead.
-4. In each sentence a kind is found when one of its patterns matches and no veto
-   matches in the same clause; there is one concern per kind per block, starting at
-   the first sentence that states it.
+2. A word pre-filter keeps only the blocks that contain every plain word some
+   pattern needs (derived from the patterns themselves, so it never hides a match;
+   ``find_concerns(..., prefilter=False)`` checks that in the tests).
+3. Those blocks go through one spaCy pipeline in a batch (``nlp.pipe``):
+   ``spacy.blank("en")`` with a sentencizer, built once per process; no trained
+   model is needed (``spacy_model`` names an installed one to use instead). Each
+   pattern, context, veto and exception is a rule-based spaCy ``Matcher``, run only
+   on the sentences that contain its words.
+4. In a sentence, a kind is found when one of its patterns matches and no veto
+   matches in the same clause. There is one concern per kind per block: it starts
+   at the first sentence that states it and spans all that do.
+
+Cost: about 2 ms per letter in a warm process (tests/test_narrative.py measures it).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import functools
 import re
 import tomllib
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -156,7 +160,8 @@ def requirements(elements: Sequence[Element]) -> tuple[Requirement, ...]:
             continue
         if all(map(_safe_word, el.words)) and all(map(_safe_prefix, el.prefixes)):
             out.append((frozenset(el.words), el.prefixes))
-    return tuple(out)
+    # Cheapest and most selective first: plain words before prefixes, long words first.
+    return tuple(sorted(out, key=lambda r: (bool(r[1]), -min(map(len, r[0] | set(r[1]))))))
 
 
 def _safe_word(word: str) -> bool:
@@ -179,6 +184,17 @@ class Words:
     def __init__(self, text: str = "", words: frozenset[str] | None = None) -> None:
         self.words = frozenset(_WORD.findall(text.lower())) if words is None else words
         self._sorted: list[str] | None = None
+
+    @staticmethod
+    def first_requirements(entries: Iterable[Entry]) -> Requirement:
+        """One requirement that a text has if it has the first requirement of any entry."""
+        words: set[str] = set()
+        prefixes: set[str] = set()
+        for entry in entries:
+            if entry.requires:
+                words |= entry.requires[0][0]
+                prefixes.update(entry.requires[0][1])
+        return frozenset(words), tuple(sorted(prefixes))
 
     @classmethod
     def union(cls, parts: Sequence[Words | None]) -> Words:
@@ -564,9 +580,13 @@ def catalogue() -> Catalogue:
     return load_catalogue(concerns_folder())
 
 
-@functools.cache
 def pipeline(spacy_model: str | None = None) -> Pipeline:
     """The spaCy pipeline and matchers, built once per process (spaCy's import takes ~1 s)."""
+    return _build_pipeline(spacy_model or None)
+
+
+@functools.cache
+def _build_pipeline(spacy_model: str | None) -> Pipeline:
     import spacy
     from spacy.matcher import Matcher
 
@@ -607,16 +627,19 @@ def pipeline(spacy_model: str | None = None) -> Pipeline:
 # --------------------------------------------------------------------------
 # Blocks
 
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
 _HEADING_PUNCT = re.compile(r"[.,;:!?]")
 
 
 def blocks(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph-like block of a normalised text.
 
-    Blank lines end a block. A list item starts one. A short line without
-    punctuation that opens a block and is followed by a much longer line starting
-    with a capital is a heading: it is a block of its own.
+    Blank lines end a block. A line of spaces does not: it is a page header or
+    footer that normalisation blanked out, and a paragraph runs on across it to
+    the next page (normalisation leaves real blank lines empty). A list item starts
+    a block (after its marker). A short line without punctuation that opens a
+    block and is followed by a much longer line starting with a capital is a
+    heading: it is a block of its own.
     """
     lines: list[tuple[int, str]] = []
     pos = 0
@@ -628,17 +651,21 @@ def blocks(text: str) -> list[tuple[int, int]]:
     end = 0
     for i, (offset, line) in enumerate(lines):
         stripped = line.strip()
-        if not stripped:
+        if not line:
             if start is not None:
                 out.append((start, end))
                 start = None
             continue
-        if start is not None and _BULLET.match(line):
+        if not stripped:
+            continue  # a blanked page artefact
+        bullet = _BULLET.match(line)
+        if start is not None and bullet:
             out.append((start, end))
             start = None
         end = offset + len(line.rstrip())
         if start is None:
-            start = offset + len(line) - len(line.lstrip())
+            # A list item's block starts after its marker.
+            start = offset + (bullet.end() if bullet else len(line) - len(line.lstrip()))
             following = lines[i + 1][1].strip() if i + 1 < len(lines) else ""
             if _is_heading(stripped, following):
                 out.append((start, end))
@@ -668,6 +695,7 @@ def _is_heading(line: str, following: str) -> bool:
 class _Block:
     letter: int
     offset: int  # where the block starts in the normalised text
+    text: str  # the block, newlines made spaces: what spaCy reads (Doc.text is slow)
     candidates: list[tuple[str, Entry]]  # the (kind, pattern) pairs worth matching
     words: Words | None  # None: no pre-filter, run every veto
 
@@ -691,7 +719,6 @@ def find_concerns(
     results: list[list[Concern]] = [[] for _ in norms]
     cat = catalogue()
     todo: list[_Block] = []
-    texts: list[str] = []
     for index, norm in enumerate(norms):
         spans = blocks(norm.text)
         words = [Words(norm.text[start:end]) if prefilter else None for start, end in spans]
@@ -699,7 +726,11 @@ def find_concerns(
         letter = cat.candidates(Words.union(words) if prefilter else None)
         if not letter:
             continue
+        # A block can only match a pattern if it has the pattern's first requirement.
+        first = Words.first_requirements(entry for _, entry in letter) if prefilter else None
         for (start, end), block_words in zip(spans, words, strict=True):
+            if first is not None and block_words is not None and not block_words.has(first):
+                continue
             candidates = [
                 (kind, entry)
                 for kind, entry in letter
@@ -707,12 +738,12 @@ def find_concerns(
                 or (block_words.meets(entry.requires) and block_words.meets(entry.extra_requires))
             ]
             if candidates:
-                todo.append(_Block(index, start, candidates, block_words))
-                texts.append(norm.text[start:end].replace("\n", " "))
+                text = norm.text[start:end].replace("\n", " ")
+                todo.append(_Block(index, start, text, candidates, block_words))
     if not todo:
         return results
     pipe = pipeline(spacy_model)
-    for block, doc in zip(todo, pipe.nlp.pipe(texts, batch_size=64), strict=True):
+    for block, doc in zip(todo, pipe.nlp.pipe((b.text for b in todo), batch_size=64), strict=True):
         results[block.letter].extend(_block_concerns(doc, block, norms[block.letter], pipe))
     for concerns in results:
         concerns.sort(key=lambda c: (c.page or 0, c.line, c.column, _kind_rank(c.kind)))
@@ -723,103 +754,108 @@ def _kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
-def _clauses(doc: Any, breaks: tuple[tuple[str, ...], ...]) -> list[int]:
-    """A clause number for each token: a new sentence or a clause break starts a clause."""
-    lowers = [t.lower_ for t in doc]
-    clause = [0] * len(doc)
-    current = -1
-    for sent in doc.sents:
-        current += 1
-        for i in range(sent.start, sent.end):
-            if i > sent.start and any(
-                i + len(b) <= sent.end and tuple(lowers[i : i + len(b)]) == b for b in breaks
-            ):
-                current += 1
-            clause[i] = current
-    return clause
-
-
-class _Matches:
-    """Runs entries' matchers on the sentences of a block that could match, once each.
+class _Sentences:
+    """A block's sentences, and the matches of entries in them (each computed once).
 
     spaCy's Matcher costs time for every token it reads, so an entry is matched
     only against the sentences that contain the words it needs.
     """
 
-    def __init__(self, doc: Any, pipe: Pipeline, prefilter: bool) -> None:
-        self.sentences = list(doc.sents)
+    def __init__(self, doc: Any, text: str, pipe: Pipeline, prefilter: bool) -> None:
+        self.text = text
+        self.spans = list(doc.sents)
         self._pipe = pipe
-        self._words: list[Words | None] = [None] * len(self.sentences)
         self._prefilter = prefilter
-        self._cache: dict[tuple[str, int], list[tuple[int, int]]] = {}
-        self._lower: dict[int, list[str]] = {}
+        self._words: dict[int, Words] = {}
+        self._lowers: dict[int, list[str]] = {}
+        self._clauses: dict[int, list[int]] = {}
+        self._matches: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
-    def _lowers(self, k: int) -> list[str]:
-        if k not in self._lower:
-            self._lower[k] = [t.lower_ for t in self.sentences[k]]
-        return self._lower[k]
+    def text_range(self, k: int) -> tuple[int, int]:
+        sent = self.spans[k]
+        return sent.start_char, sent.end_char
+
+    def lowers(self, k: int) -> list[str]:
+        if k not in self._lowers:
+            self._lowers[k] = [t.lower_ for t in self.spans[k]]
+        return self._lowers[k]
 
     def could(self, k: int, requires: tuple[Requirement, ...]) -> bool:
-        if not self._prefilter:
+        if not self._prefilter or not requires:
             return True
-        words = self._words[k]
-        if words is None:
-            words = self._words[k] = Words(self.sentences[k].text)
-        return words.meets(requires)
+        if k not in self._words:
+            self._words[k] = Words(self.text[slice(*self.text_range(k))])
+        return self._words[k].meets(requires)
 
-    def in_sentence(
+    def matches(
         self, label: str, requires: tuple[Requirement, ...], k: int
     ) -> list[tuple[int, int]]:
-        """(start, end) doc token spans of the entry's matches in sentence k."""
+        """(start, end) token offsets, within sentence k, of the entry's matches there."""
         key = (label, k)
-        if key not in self._cache:
+        if key not in self._matches:
             found: list[tuple[int, int]] = []
             if self.could(k, requires):
-                sent = self.sentences[k]
-                found = [(start, end) for _, start, end in self._pipe.matchers[label](sent)]
+                found = [
+                    (start, end) for _, start, end in self._pipe.matchers[label](self.spans[k])
+                ]
                 aligner = self._pipe.aligners.get(label)
                 if found and aligner is not None:
-                    words = self._lowers(k)
+                    words = self.lowers(k)
                     found = [(s, e) for s, e in found if aligner.aligns(words[s:e])]
-                found = [(sent.start + start, sent.start + end) for start, end in found]
-            self._cache[key] = found
-        return self._cache[key]
+            self._matches[key] = found
+        return self._matches[key]
 
     def anywhere(self, label: str, requires: tuple[Requirement, ...]) -> bool:
-        return any(self.in_sentence(label, requires, k) for k in range(len(self.sentences)))
+        return any(self.matches(label, requires, k) for k in range(len(self.spans)))
+
+    def clauses(self, k: int, breaks: tuple[tuple[str, ...], ...]) -> list[int]:
+        """A clause number for each token of sentence k: a clause break starts a new one."""
+        if k not in self._clauses:
+            words = self.lowers(k)
+            clause, current = [], 0
+            for i in range(len(words)):
+                if i and any(tuple(words[i : i + len(b)]) == b for b in breaks):
+                    current += 1
+                clause.append(current)
+            self._clauses[k] = clause
+        return self._clauses[k]
+
+    def char_range(self, k: int, start: int, end: int) -> tuple[int, int]:
+        """The character offsets in the block of tokens start:end of sentence k."""
+        first = self.spans[k][start]
+        last = self.spans[k][end - 1]
+        return first.idx, last.idx + len(last)
 
 
 def _block_concerns(
     doc: Any, block: _Block, norm: NormalisedText, pipe: Pipeline
 ) -> Iterator[Concern]:
-    matches = _Matches(doc, pipe, block.words is not None)
-    sentences = matches.sentences
+    sents = _Sentences(doc, block.text, pipe, block.words is not None)
     positives = [
         (kind, k, start, end)
         for kind, entry in block.candidates
-        for k in range(len(sentences))
-        for start, end in matches.in_sentence(entry.label, entry.requires, k)
-        if entry.extra is None or matches.anywhere(entry.extra_label, entry.extra_requires)
+        for k in range(len(sents.spans))
+        for start, end in sents.matches(entry.label, entry.requires, k)
+        if entry.extra is None or sents.anywhere(entry.extra_label, entry.extra_requires)
     ]
     if not positives:
         return
     cat = pipe.catalogue
-    clause = _clauses(doc, cat.clause_breaks)
     specs = {spec.kind: spec for spec in cat.kinds}
 
     @functools.cache
     def veto_clauses(kind: str, k: int) -> list[tuple[int, int]]:
         """The clause ranges of sentence k that a veto of the kind (or a common one) cancels."""
+        clause = sents.clauses(k, cat.clause_breaks)
         out: list[tuple[int, int]] = []
         for entry in (*specs[kind].vetoes, *cat.vetoes):
             found = [
-                (clause[s], clause[e - 1])
-                for s, e in matches.in_sentence(entry.label, entry.requires, k)
+                (clause[s], clause[e - 1]) for s, e in sents.matches(entry.label, entry.requires, k)
             ]
             if found and entry.extra is not None:
                 lifting = [
                     (clause[s], clause[e - 1])
-                    for s, e in matches.in_sentence(entry.extra_label, entry.extra_requires, k)
+                    for s, e in sents.matches(entry.extra_label, entry.extra_requires, k)
                 ]
                 found = [v for v in found if not any(_overlap(v, u) for u in lifting)]
             out.extend(found)
@@ -827,21 +863,20 @@ def _block_concerns(
 
     found: dict[str, _Found] = {}
     for kind, k, start, end in positives:
+        clause = sents.clauses(k, cat.clause_breaks)
         here = (clause[start], clause[end - 1])
         if any(_overlap(here, v) for v in veto_clauses(kind, k)):
             continue
         item = found.setdefault(kind, _Found({}, {}))
-        item.sentences[k] = (sentences[k].start_char, sentences[k].end_char)
-        item.matches.setdefault(k, []).append(
-            (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
-        )
+        item.sentences[k] = sents.text_range(k)
+        item.matches.setdefault(k, []).append(sents.char_range(k, start, end))
 
     for kind, item in found.items():
         order = sorted(item.sentences)
         first, last = item.sentences[order[0]][0], item.sentences[order[-1]][1]
-        share = _share(doc.text, item, pipe.shares) if specs[kind].share else None
+        share = _share(block.text, item, pipe.shares) if specs[kind].share else None
         span = norm.span(block.offset + first, block.offset + last)
-        text = " ".join(" ".join(doc.text[slice(*item.sentences[k])].split()) for k in order)
+        text = " ".join(" ".join(block.text[slice(*item.sentences[k])].split()) for k in order)
         yield Concern(
             **span.model_dump(),
             kind=kind,

@@ -36,7 +36,8 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "!=": operator.ne,
 }
 _BLOCKS = ("upheld", "compliance", "remedy", "overview")
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+# {field} drops its fragment when the field is empty; {field?} renders as nothing.
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(\??)\}")
 _OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -111,7 +112,7 @@ class RuleSpec(BaseModel):
                 raise ValueError(f"when.{number}.option: {condition.option!r} is not in 'options'")
         fragments = [self.message] if isinstance(self.message, str) else self.message
         for fragment in fragments:
-            for name in _PLACEHOLDER.findall(fragment):
+            for name, _ in _PLACEHOLDER.findall(fragment):
                 self._check_placeholder(name)
         return self
 
@@ -166,15 +167,22 @@ def format_value(value: Any) -> str:
 
 
 def render(template: str | list[str], lookup: Callable[[str], Any]) -> str:
-    """Fill ``{field}`` placeholders; a fragment whose placeholder is empty is dropped."""
+    """Fill ``{field}`` placeholders; a fragment with an empty ``{field}`` is dropped,
+    an empty ``{field?}`` is left blank."""
     fragments = [template] if isinstance(template, str) else template
     out = []
     for fragment in fragments:
-        values = {name: lookup(name) for name in _PLACEHOLDER.findall(fragment)}
-        if any(v is None for v in values.values()):
+        found = _PLACEHOLDER.findall(fragment)
+        values = {name: lookup(name) for name, _ in found}
+        if any(values[name] is None and not optional for name, optional in found):
             continue
-        for name, value in values.items():
-            fragment = fragment.replace("{" + name + "}", format_value(value))
+        for name, optional in found:
+            value = values[name]
+            text = "" if value is None else format_value(value)
+            fragment = fragment.replace("{" + name + optional + "}", text)
+            if not text:
+                # "( 94%" -> "(94%", "a  b" -> "a b": the gap an empty value leaves.
+                fragment = re.sub(r"(?<=\() +| +(?=\))|(?<= ) +", "", fragment)
         out.append(fragment)
     return "".join(out)
 

@@ -27,6 +27,8 @@ from documents import (
 )
 
 from lgo_check.builtin_rules import lgo_check_loaders
+from lgo_check.config import Config
+from lgo_check.engine import build_registry, check_letter, select_rules
 from lgo_check.extract import extract_letters
 from lgo_check.extract.layout import metadata_wording
 from lgo_check.load import Limits, LoadError, Target, read_source
@@ -69,7 +71,14 @@ def _values(letter: Letter) -> dict[str, Any]:
 
     values = dict(strip(letter.model_dump(mode="json", exclude={"concerns"})))
     values["concern_kinds"] = sorted(concern.kind for concern in letter.concerns)
+    findings, errors = check_letter(letter, _RULES, None, "letter")
+    assert not errors
+    values["findings"] = sorted((f.rule, f.severity.value) for f in findings)
     return values
+
+
+_CONFIG = Config()
+_RULES = select_rules(build_registry(_CONFIG), _CONFIG)
 
 
 @pytest.fixture(scope="module")

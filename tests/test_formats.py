@@ -57,12 +57,8 @@ _WHERE = {"spans", "problems"}
 
 
 def _values(letter: Letter) -> dict[str, Any]:
-    """What the letter says, without where it says it.
-
-    Concerns are compared by kind: their sentence text depends on where the
-    narrative pass finds paragraph breaks, which plain text marks with blank lines
-    and PDF and DOCX text (one line per visual line or paragraph) do not.
-    """
+    """What the letter says, without where it says it: metadata, figures, concerns
+    (kind, sentence, share, qualifier) and findings."""
 
     def strip(obj: Any) -> Any:
         if isinstance(obj, dict):
@@ -70,7 +66,7 @@ def _values(letter: Letter) -> dict[str, Any]:
         return obj
 
     values = dict(strip(letter.model_dump(mode="json", exclude={"concerns"})))
-    values["concern_kinds"] = sorted(concern.kind for concern in letter.concerns)
+    values["concerns"] = sorted((c.kind, c.text, c.share_pct, c.qualifier) for c in letter.concerns)
     findings, errors = check_letter(letter, _RULES, None, "letter")
     assert not errors
     values["findings"] = sorted((f.rule, f.severity.value) for f in findings)

@@ -638,8 +638,8 @@ def blocks(text: str) -> list[tuple[int, int]]:
     footer that normalisation blanked out, and a paragraph runs on across it to
     the next page (normalisation leaves real blank lines empty). A list item starts
     a block (after its marker). A short line without punctuation that opens a
-    block and is followed by a much longer line starting with a capital is a
-    heading: it is a block of its own.
+    block, or follows a finished sentence, and is followed by a much longer line
+    starting with a capital is a heading: it is a block of its own.
     """
     lines: list[tuple[int, str]] = []
     pos = 0
@@ -659,14 +659,22 @@ def blocks(text: str) -> list[tuple[int, int]]:
         if not stripped:
             continue  # a blanked page artefact
         bullet = _BULLET.match(line)
-        if start is not None and bullet:
+        following = lines[i + 1][1].strip() if i + 1 < len(lines) else ""
+        if (
+            start is not None
+            and (
+                bullet
+                # PDF and Word text has no blank line before a heading: a heading-like line
+                # after a finished sentence starts a block all the same.
+                or (text[end - 1 : end] in ".!?:" and _is_heading(stripped, following))
+            )
+        ):
             out.append((start, end))
             start = None
         end = offset + len(line.rstrip())
         if start is None:
             # A list item's block starts after its marker.
             start = offset + (bullet.end() if bullet else len(line) - len(line.lstrip()))
-            following = lines[i + 1][1].strip() if i + 1 < len(lines) else ""
             if _is_heading(stripped, following):
                 out.append((start, end))
                 start = None

@@ -113,7 +113,7 @@ def _load_config(args: argparse.Namespace) -> Config:
     if args.config is not None:
         if not args.config.is_file():
             raise ConfigError(f"{args.config}: no such configuration file")
-        return load_config_file(args.config) or Config(source=args.config)
+        return load_config_file(args.config) or Config().with_provenance(args.config)
     return find_config(Path.cwd())
 
 
@@ -125,8 +125,9 @@ def _with_cli(config: Config, args: argparse.Namespace) -> Config:
             update[key] = value
     if args.extend_select:
         update["extend_select"] = [*config.extend_select, *args.extend_select]
-    update["from_command_line"] = frozenset(update)
-    return config.model_copy(update=update)
+    return config.model_copy(update=update).with_provenance(
+        config.source, config.table, frozenset(update)
+    )
 
 
 def _use_color(choice: str, output: Path | None) -> bool:
@@ -231,8 +232,8 @@ def cmd_rule(argv: Sequence[str]) -> int:
     if options:
         print("\n## Options")
         for name, default in options.items():
-            print(f"- `{name.replace('_', '-')}` (default: {default!r})")
-    return EXIT_OK
+            print(f"- `{name}` (default: {default!r})")
+    return EXIT_ERROR if registry.errors else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from lgo_check.model import Severity
 
@@ -45,11 +53,37 @@ class Config(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     #: An installed trained spaCy pipeline to use instead of the built-in blank one.
     spacy_model: str | None = None
-    #: Where the configuration came from (not keys in the file): the file, the table
-    #: its keys are in, and which keys the command line set.
-    source: Path | None = Field(default=None, exclude=True)
-    table: str = Field(default="", exclude=True)
-    from_command_line: frozenset[str] = Field(default=frozenset(), exclude=True)
+    # Where the configuration came from: not keys a file can set.
+    _source: Path | None = PrivateAttr(default=None)
+    _table: str = PrivateAttr(default="")
+    _from_command_line: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @field_validator("spacy_model")
+    @classmethod
+    def _installed(cls, name: str | None) -> str | None:
+        # Checked now, not when the first letter needs it: a typo must not end a run.
+        if name is not None and not Path(name).exists() and find_spec(name) is None:
+            raise ValueError(f"no installed spaCy pipeline named {name!r}")
+        return name
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def table(self) -> str:
+        return self._table
+
+    @property
+    def from_command_line(self) -> frozenset[str]:
+        return self._from_command_line
+
+    def with_provenance(
+        self, source: Path | None, table: str = "", from_command_line: frozenset[str] = frozenset()
+    ) -> Config:
+        """Record the file, its table and the keys the command line set (for messages)."""
+        self._source, self._table, self._from_command_line = source, table, from_command_line
+        return self
 
     def where(self, key: str) -> str:
         """Where a setting came from, for error messages."""
@@ -60,11 +94,12 @@ class Config(BaseModel):
         return f"{self.source}: '{self.table}{_kebab(key)}'"
 
 
+_ALIASES = {field.alias or name for name, field in Config.model_fields.items()}
+
+
 def _explain(error: ValidationError, path: Path, table: str) -> str:
     lines = []
-    valid = sorted(
-        {field.alias or name for name, field in Config.model_fields.items()} - {"source"}
-    )
+    valid = sorted(_ALIASES)
     for err in error.errors():
         key = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
@@ -93,14 +128,18 @@ def load_config_file(path: Path) -> Config | None:
         section, table = data, ""
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: '{table.rstrip('.')}' must be a table")
+    for key in section:
+        # Keys are kebab-case in files; snake_case is only for Python callers.
+        if "_" in key and key.replace("_", "-") in _ALIASES:
+            raise ConfigError(
+                f"{path}: unknown key '{table}{key}'; did you mean '{key.replace('_', '-')}'?"
+            )
     try:
         config = Config.model_validate(section)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path, table)) from None
     config.rule_paths = [(path.parent / p) for p in config.rule_paths]
-    config.source = path
-    config.table = table
-    return config
+    return config.with_provenance(path, table)
 
 
 def find_config(start: Path) -> Config:

@@ -54,7 +54,7 @@ class Registry:
     def find(self, key: str) -> Rule | None:
         key_lower = key.lower()
         for rule in self.rules:
-            if rule.code.lower() == key_lower or rule.name == key_lower:
+            if rule.code.lower() == key_lower or rule.name.lower() == key_lower:
                 return rule
         return None
 

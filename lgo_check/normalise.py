@@ -120,7 +120,12 @@ class NormalisedText:
         o_start = self.original_offset(start)
         o_last = self.original_offset(max(start, end - 1))
         page, line, column = self._index.position(o_start)
-        _, end_line, end_column = self._index.position(o_last)
+        end_page, end_line, end_column = self._index.position(o_last)
+        if end_page != page:
+            # A span has one page: a sentence running onto the next page is cut at
+            # the end of the page it starts on.
+            page_end = self.original.find("\f", o_start)
+            _, end_line, end_column = self._index.position(max(o_start, page_end - 1))
         return Span(
             line=line, column=column, end_line=end_line, end_column=end_column + 1, page=page
         )
@@ -141,14 +146,10 @@ class NormalisedText:
         length = len(self._line_text(line, page))
         return Span(line=line, column=1, end_line=line, end_column=length + 1, page=page)
 
-    def snippet(self, span: Span, limit: int = 300) -> str:
-        """The original lines a span covers, for reports (SARIF region snippets)."""
-        lines = [
-            self._line_text(n, span.page)
-            for n in range(span.line, min(span.end_line, span.line + 5) + 1)
-        ]
-        text = "\n".join(lines)
-        return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    def snippet(self, span: Span, max_lines: int = 6) -> str:
+        """The whole original lines a span covers (at most ``max_lines``), verbatim."""
+        last = min(span.end_line, span.line + max_lines - 1)
+        return "\n".join(self._line_text(n, span.page) for n in range(span.line, last + 1))
 
 
 class _Builder:

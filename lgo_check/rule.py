@@ -69,8 +69,11 @@ class Rule:
         return self.doc.split("\n", 1)[0].strip()
 
     def options_doc(self) -> dict[str, Any]:
-        """Each option with its default, for ``lgo-check rule`` and SARIF."""
-        return {name: field.default for name, field in self.Options.model_fields.items()}
+        """Each option (as config spells it, with hyphens) and its default."""
+        return {
+            name.replace("_", "-"): field.default
+            for name, field in self.Options.model_fields.items()
+        }
 
     def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
         raise NotImplementedError

@@ -468,14 +468,14 @@ def test_rules_json(lgo_cli: Any, lgo_workdir: Path) -> None:
         "severity": "note",
         "default_severity": "note",
         "summary": "The rates rest on so few investigations that comparisons say little.",
-        "options": {"min_investigations": 10},
+        "options": {"min-investigations": 10},
         "origin": "builtin",
         "selected": True,
     }
     assert listing["LGO211"]["selected"] is False
     assert listing["LGO212"]["selected"] is False
     assert listing["LGO202"]["selected"] is True
-    assert listing["LGO102"]["options"] == {"tolerance_pct": 1.0}
+    assert listing["LGO102"]["options"] == {"tolerance-pct": 1.0}
 
 
 @pytest.mark.parametrize("key", ["LGO201", "compliance-below-100", "lgo201"])

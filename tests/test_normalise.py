@@ -65,3 +65,18 @@ def test_paged_source_locates_page_and_line_within_page() -> None:
     span = n.span(start, start + 2)
     assert (span.page, span.line, span.column) == (2, 2, 8)
     assert n.snippet(span) == "figure 85% here"
+
+
+def test_span_running_onto_the_next_page_is_cut_at_the_page_end() -> None:
+    raw = "page one\nA sentence that runs\fon to page two."
+    n = norm(raw, paged=True)
+    span = n.span(n.text.index("A sentence"), n.text.index("two.") + 4)
+    assert (span.page, span.line, span.end_line) == (1, 2, 2)
+    assert span.end_column == len("A sentence that runs") + 1
+    assert n.snippet(span) == "A sentence that runs"
+
+
+def test_snippet_keeps_long_lines_whole() -> None:
+    raw = "x" * 900
+    n = norm(raw)
+    assert n.snippet(n.span(0, 3)) == raw

@@ -97,7 +97,7 @@ def test_every_rule_that_ran_is_described(fixtures_sarif: tuple[Any, Any]) -> No
         assert descriptor["defaultConfiguration"]["level"] == LEVELS[rule.severity.value]
     by_id = {r["id"]: r for r in rules}
     assert "## What it does" in by_id["LGO201"]["help"]["markdown"]
-    assert by_id["LGO103"]["properties"]["options"] == {"min_investigations": 10}
+    assert by_id["LGO103"]["properties"]["options"] == {"min-investigations": 10}
 
 
 def test_only_selected_rules_are_described(lgo_cli: Any, lgo_in_repo: Path) -> None:

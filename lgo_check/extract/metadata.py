@@ -54,6 +54,25 @@ _SALUTATION = re.compile(r"^[ ]?Dear\s+(?P<name>[^\n,]+?)\s*,?[ ]*$", re.IGNOREC
 _JOINING = {"of", "and", "&", "to", "for"}
 
 
+_SIGN_OFF = re.compile(r"^ ?Yours (?:sincerely|faithfully)\b", re.MULTILINE | re.IGNORECASE)
+
+
+def letter_body(text: str) -> tuple[int, int] | None:
+    """Offsets of the letter's prose, from "Dear ..." to "Yours sincerely".
+
+    The statistics sentences of the letter's own figures stand outside it (the
+    statistics page); the same wording inside the prose is about something else,
+    such as a national figure, and is never taken as the body's own.
+    """
+    dear = _SALUTATION.search(text)
+    if dear is None:
+        return None
+    sign_off = _SIGN_OFF.search(text, dear.end())
+    if sign_off is None:
+        return None
+    return dear.start(), sign_off.start()
+
+
 @dataclass
 class Metadata:
     organisation: str | None = None
@@ -155,9 +174,13 @@ def _read_addressee(
         return value
 
     if len(lines) >= 3:
+        # Name, one or more title lines, the organisation, then perhaps its address.
         put("name", *lines[0])
-        put("title", lines[1][0], lines[-2][1])
-        put("organisation", *lines[-1])
+        last_title = 1
+        while last_title + 2 < len(lines) and _all_title_words(text, lines[last_title + 1], words):
+            last_title += 1
+        put("title", lines[1][0], lines[last_title][1])
+        put("organisation", *lines[last_title + 1])
         return
     if len(lines) == 2:
         # Either "name / title organisation" or "name title / organisation".
@@ -175,6 +198,11 @@ def _read_addressee(
         put("name", a, b)
     rest = _after_name(text, line, dear_name, words)
     _split_title_org(norm, rest, words, put)
+
+
+def _all_title_words(text: str, line: tuple[int, int], words: MetadataWording) -> bool:
+    tokens = re.findall(r"[^\s,]+", text[line[0] : line[1]])
+    return bool(tokens) and all(t.lower() in words.title_words for t in tokens)
 
 
 def _name_prefix(

@@ -11,11 +11,11 @@ so: never a guess.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
 from lgo_check.extract.layout import LayoutSpec, Wording, statistics_wording
+from lgo_check.extract.metadata import letter_body
 from lgo_check.model import Block, OverviewBlock, Problem, Span, Statistics, Status
 from lgo_check.normalise import NormalisedText
 
@@ -49,26 +49,6 @@ _INTEGER_FIELDS = {
     "investigated",
     "upheld",
 }
-
-
-_SALUTATION = re.compile(r"^ ?Dear\b", re.MULTILINE)
-_SIGN_OFF = re.compile(r"^ ?Yours (?:sincerely|faithfully)\b", re.MULTILINE | re.IGNORECASE)
-
-
-def letter_body(text: str) -> tuple[int, int] | None:
-    """Offsets of the letter's prose, from "Dear ..." to "Yours sincerely".
-
-    The statistics sentences of the letter's own figures stand outside it (the
-    statistics page); the same wording inside the prose is about something else,
-    such as a national figure, and is never taken as the body's own.
-    """
-    dear = _SALUTATION.search(text)
-    if dear is None:
-        return None
-    sign_off = _SIGN_OFF.search(text, dear.end())
-    if sign_off is None:
-        return None
-    return dear.start(), sign_off.start()
 
 
 def detect_layout(text: str, wording: Wording | None = None) -> LayoutSpec | None:

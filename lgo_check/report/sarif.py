@@ -71,7 +71,9 @@ def _region_text(finding: Finding) -> str | None:
 
 
 def _fingerprint(finding: Finding, path: str, occurrence: int) -> str:
-    evidence = " ".join((finding.snippet or finding.message).split())
+    # The evidence itself (the figure or sentence), not its line or the paragraph
+    # around it: edits elsewhere in the file leave the fingerprint alone.
+    evidence = " ".join((_region_text(finding) or finding.message).split())
     digest = hashlib.sha256(f"{finding.rule_id}\0{path}\0{evidence}".encode()).hexdigest()
     return f"{digest[:32]}:{occurrence}"
 

@@ -75,13 +75,15 @@ def _closing_line(result: RunResult, color: bool) -> str:
     return line
 
 
+def _n(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
 def _pct(value: float | int | None) -> str:
     return "?" if value is None else f"{value:g}%"
 
 
-def _block_line(name: str, block: Block | None, detail: str) -> str:
-    if block is None:
-        return ""
+def _block_line(name: str, block: Block, detail: str) -> str:
     if block.status != Status.reported:
         return f"    {name}: {block.status.value.replace('_', ' ')}"
     return f"    {name}: {detail}"
@@ -128,6 +130,17 @@ def _letter_summary(file: FileReport, color: bool) -> list[str]:
             f"{rem.upheld_base if rem.upheld_base is not None else '?'} upheld",
         )
     )
+    ov = s.overview
+    if ov is not None:
+        lines.append(
+            _block_line(
+                "overview",
+                ov,
+                f"{_n(ov.dealt_with)} dealt with, {_n(ov.not_for_us)} not for us, "
+                f"{_n(ov.assessed_and_closed)} assessed and closed, "
+                f"{_n(ov.investigated)} investigated",
+            )
+        )
     if letter.concerns:
         kinds = ", ".join(sorted({c.kind.replace("_", " ") for c in letter.concerns}))
         lines.append(f"    concerns: {kinds}")

@@ -9,7 +9,6 @@ that did not run is not a clean result.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -269,7 +268,11 @@ def run(paths: Sequence[Path], config: Config, registry: Registry) -> RunResult:
     """Check every letter under the paths and build the report."""
     rules = select_rules(registry, config)
     unreadable = next((a for a in rules if a.rule.name == UNREADABLE), None)
-    limits = Limits(max_bytes=config.max_file_bytes, max_pages=config.max_pages)
+    limits = Limits(
+        max_bytes=config.max_file_bytes,
+        max_pages=config.max_pages,
+        max_seconds=config.timeout_seconds,
+    )
     artefacts = metadata_wording().artefacts
     targets = discover(paths, registry.extensions())
     errors = list(registry.errors)
@@ -278,14 +281,11 @@ def run(paths: Sequence[Path], config: Config, registry: Registry) -> RunResult:
     for start in range(0, len(targets), BATCH_SIZE):
         batch: list[tuple[Target, str, NormalisedText]] = []
         for target in targets[start : start + BATCH_SIZE]:
-            began = time.monotonic()
+            file_limits = limits.started()
             try:
-                source = read_source(target, registry.loaders, limits)
+                source = read_source(target, registry.loaders, file_limits)
                 norm = normalise(source, artefacts)
-                if time.monotonic() - began > config.timeout_seconds:
-                    raise LoadError(
-                        f"reading took longer than the limit of {config.timeout_seconds:g} s"
-                    )
+                file_limits.check_time("after normalising")
             except LoadError as exc:
                 reports.append(_not_checked(target, str(exc), unreadable))
                 continue

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +27,24 @@ class Limits:
 
     max_bytes: int = 20_000_000
     max_pages: int = 50
+    max_seconds: float = 30.0
+    #: When reading the current file must end (time.monotonic()); set by read_source.
+    deadline: float | None = None
+
+    def started(self) -> Limits:
+        """These limits with the clock running for one file (if it is not already)."""
+        if self.deadline is not None:
+            return self
+        return replace(self, deadline=time.monotonic() + self.max_seconds)
+
+    def check_time(self, where: str = "") -> None:
+        """Raise LoadError once the file's time is up; loaders call it between pages."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            at = f" ({where})" if where else ""
+            raise LoadError(
+                f"reading took longer than the limit of {self.max_seconds:g} s{at} "
+                "(set timeout-seconds in the configuration to raise it)"
+            )
 
 
 class Loader(Protocol):
@@ -149,4 +168,4 @@ def read_source(target: Target, loaders: Sequence[Loader], limits: Limits) -> So
     if not data.strip():
         raise LoadError("file is empty")
     loader = pick_loader(target, data[:512], loaders)
-    return loader.load(path, data, target.display, limits)
+    return loader.load(path, data, target.display, limits.started())

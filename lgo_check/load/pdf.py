@@ -353,6 +353,7 @@ class PdfLoader:
         per_page: list[list[_Fragment]] = []
         sizes: list[float] = []
         for number in range(count):
+            limits.check_time(f"at page {number + 1} of {count}")
             try:
                 page = document[number]
                 textpage = page.get_textpage()

@@ -258,6 +258,16 @@ def test_paragraph_runs_on_across_a_blanked_page_artefact() -> None:
     assert concern.text.endswith("threaten a witness summons before the Council replied.")
 
 
+def test_a_title_block_is_not_a_concern() -> None:
+    """A short block that does not end as a sentence does names a topic only."""
+    text = "**Public reports**\n\nWe issued a public interest report about the Council.\n"
+    [[concern]] = find_concerns([norm_of(text)])
+    assert (concern.kind, concern.line) == ("public_report", 3)
+    assert find_concerns([norm_of("Witness summons\n")]) == [[]]
+    [[concern]] = find_concerns([norm_of("We issued a public report.\n")])
+    assert concern.kind == "public_report"
+
+
 def test_heading_directly_above_a_paragraph_is_not_part_of_its_sentence() -> None:
     text = (
         "Your organisation's performance\n"

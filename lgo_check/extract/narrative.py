@@ -8,7 +8,9 @@ How letters are read (all letters of a run as one batch):
 1. The normalised text is cut into blocks: paragraphs between blank lines, with a
    short heading line or a list item as a block of its own. Letters have hard line
    breaks, so inside a block each newline becomes a space (same length: offsets in
-   the block map 1:1 to the normalised text, and so to the original file).
+   the block map 1:1 to the normalised text, and so to the original file). A block
+   of at most four words that does not end like a sentence ("Public reports") is a
+   title and states no concern: it is skipped.
 2. A word pre-filter keeps only the blocks that contain every plain word some
    pattern needs (derived from the patterns themselves, so it never hides a match;
    ``find_concerns(..., prefilter=False)`` checks that in the tests).
@@ -683,6 +685,11 @@ def blocks(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _is_title(block: str) -> bool:
+    """A block of at most four words that does not end as a sentence does: a title."""
+    return len(block.split()) <= 4 and not block.rstrip().endswith((".", "!", "?", ")"))
+
+
 def _is_heading(line: str, following: str) -> bool:
     return (
         bool(following)
@@ -728,7 +735,8 @@ def find_concerns(
     cat = catalogue()
     todo: list[_Block] = []
     for index, norm in enumerate(norms):
-        spans = blocks(norm.text)
+        # A title ("Public reports") names a topic and states no concern.
+        spans = [(s, e) for s, e in blocks(norm.text) if not _is_title(norm.text[s:e])]
         words = [Words(norm.text[start:end]) if prefilter else None for start, end in spans]
         # The patterns the letter as a whole could match, then each block's share of them.
         letter = cat.candidates(Words.union(words) if prefilter else None)

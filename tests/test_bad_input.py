@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import threading
-import time
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -370,14 +369,12 @@ def test_huge_sparse_file_refused_by_size_without_reading(
     def measuring_read_source(target: Any, *args: Any, **kwargs: Any) -> Any:
         if target.path.name != "huge.txt":
             return read_source(target, *args, **kwargs)
-        began = time.monotonic()
         tracemalloc.start()
         try:
             return read_source(target, *args, **kwargs)
         finally:
             measured["peak"] = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-            measured["seconds"] = time.monotonic() - began
 
     monkeypatch.setattr(lgo_check.engine, "read_source", measuring_read_source)
     outcome = run_cli(capsys, "letters")
@@ -386,7 +383,6 @@ def test_huge_sparse_file_refused_by_size_without_reading(
     assert_good_letter_checked(outcome)
     assert measured, "the engine no longer reads files through read_source"
     assert measured["peak"] < 5_000_000, f"{measured['peak']:,} bytes allocated: it was read"
-    assert measured["seconds"] < 1, f"took {measured['seconds']:.1f} s"
 
 
 # --- encodings that must be read -------------------------------------------------------

@@ -41,8 +41,9 @@ PLAIN = [
 BLOCKS = ("upheld", "compliance", "remedy", "overview")
 ARTEFACTS = metadata_wording().artefacts
 LINE_BREAK = re.compile(r"\r\n|\r|\n|\f")  # what a line is, for Span.line
-#: Each pipeline run must finish well within this (seconds).
-TIME_LIMIT = 1.0
+#: A run this long means a hang (a runaway regex, a loop), not a slow run: speed
+#: targets live in benchmarks/, this only catches "never finishes".
+HANG_SECONDS = 10.0
 
 PROPERTY = settings(
     max_examples=60,
@@ -256,7 +257,7 @@ def mutated_letters(
 def test_mutated_letter_never_raises_and_spans_hold(case: tuple[str, bytes, list[str]]) -> None:
     name, data, edits = case
     report, elapsed = run_file(name, data)
-    assert elapsed < TIME_LIMIT, f"{elapsed:.2f} s for {name} with {edits}"
+    assert elapsed < HANG_SECONDS, f"{elapsed:.2f} s for {name} with {edits}"
     assert report.checked, (report.error, edits)
     assert_spans_hold(report.letter, decode(data))
 
@@ -303,7 +304,7 @@ def test_whitespace_and_encoding_do_not_change_what_is_read(
     """Layout whitespace, line breaks and encoding change no figure, name or date."""
     name, data, edits = case
     report, elapsed = run_file(name, data)
-    assert elapsed < TIME_LIMIT, f"{elapsed:.2f} s for {name} with {edits}"
+    assert elapsed < HANG_SECONDS, f"{elapsed:.2f} s for {name} with {edits}"
     assert facts(report.letter) == baseline(name), edits
     assert_spans_hold(report.letter, decode(data))
 

@@ -182,21 +182,18 @@ def _read_addressee(
         put("title", lines[1][0], lines[last_title][1])
         put("organisation", *lines[last_title + 1])
         return
+    name_start, name_end = _name_prefix(text, lines[0], dear_name, words)
+    if name_start < name_end:
+        put("name", name_start, name_end)
+    rest = _after(text, name_end, lines[0][1])
     if len(lines) == 2:
         # Either "name / title organisation" or "name title / organisation".
-        put("name", *_name_prefix(text, lines[0], dear_name, words))
-        rest_a, rest_b = _after_name(text, lines[0], dear_name, words)
-        if rest_a < rest_b:
-            put("title", rest_a, rest_b)
+        if rest[0] < rest[1]:
+            put("title", *rest)
             put("organisation", *lines[1])
         else:
             _split_title_org(norm, lines[1], words, put)
         return
-    line = lines[0]
-    a, b = _name_prefix(text, line, dear_name, words)
-    if a < b:
-        put("name", a, b)
-    rest = _after_name(text, line, dear_name, words)
     _split_title_org(norm, rest, words, put)
 
 
@@ -218,13 +215,10 @@ def _name_prefix(
     return a, a
 
 
-def _after_name(
-    text: str, line: tuple[int, int], dear_name: str, words: MetadataWording
-) -> tuple[int, int]:
-    _, name_end = _name_prefix(text, line, dear_name, words)
-    rest = text[name_end : line[1]]
-    skipped = len(rest) - len(rest.lstrip(" ,"))
-    return name_end + skipped, line[1]
+def _after(text: str, start: int, end: int) -> tuple[int, int]:
+    """What follows the name on its line, without the separating spaces or comma."""
+    rest = text[start:end]
+    return start + len(rest) - len(rest.lstrip(" ,")), end
 
 
 def _split_title_org(

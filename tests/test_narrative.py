@@ -42,6 +42,9 @@ LETTERS = HERE / "letters"
 DATA = tomllib.loads(CASES_FILE.read_text(encoding="utf-8"))
 CASES: list[dict[str, Any]] = DATA["case"]
 BOILERPLATE: str = DATA["boilerplate"]["text"]
+# Cases marked tuned = false: a held-out round measured once and deliberately not tuned.
+TUNED_CASES = [case for case in CASES if case.get("tuned", True)]
+UNTUNED_CASES = [case for case in CASES if not case.get("tuned", True)]
 
 Key = tuple[str, int, Any, Any]
 
@@ -73,7 +76,9 @@ def test_case_file_is_well_formed() -> None:
     assert len(ids) == len(set(ids)), "case ids must be unique"
     kinds = set(get_args(ConcernKind))
     for case in CASES:
-        assert set(case) <= {"id", "text", "expect", "held_out", "known_miss"}, case["id"]
+        assert set(case) <= {"id", "text", "expect", "held_out", "known_miss", "tuned"}, case["id"]
+        if not case.get("tuned", True):
+            assert case.get("held_out") and not case.get("known_miss"), case["id"]
         for concern in case["expect"]:
             assert concern["kind"] in kinds, case["id"]
             assert set(concern) <= {"kind", "line", "share_pct", "qualifier"}, case["id"]
@@ -93,7 +98,9 @@ def test_case_file_is_well_formed() -> None:
             id=case["id"],
             marks=[pytest.mark.xfail(strict=True)] if case.get("known_miss") else [],
         )
-        for case in CASES
+        # The untuned round is a measurement of unseen wording, not a test: it is
+        # scored by running this file as a script (see the bottom of the file).
+        for case in TUNED_CASES
     ],
 )
 def test_case(case: dict[str, Any]) -> None:
@@ -504,9 +511,10 @@ def score(cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_precision_and_recall(capsys: pytest.CaptureFixture[str]) -> None:
-    result = score(CASES)
+    """Tuned cases only; the untuned round is scored by running this file as a script."""
+    result = score(TUNED_CASES)
     with capsys.disabled():
-        print(f"\nnarrative cases: {result}")
+        print(f"\nnarrative cases (tuned): {result}")
     assert result["precision"] >= 0.95
     assert result["recall"] >= 0.95
 
@@ -526,9 +534,10 @@ def cost_per_letter(norms: Sequence[NormalisedText], copies: int = 100) -> float
 if __name__ == "__main__":
     import sys
 
-    print(json.dumps(score(CASES), indent=2))
-    held = [c for c in CASES if c.get("held_out")]
-    print("held-out cases only:", json.dumps(score(held)))
+    print(json.dumps(score(TUNED_CASES), indent=2))
+    held = [c for c in TUNED_CASES if c.get("held_out")]
+    print("held-out tuned cases only:", json.dumps(score(held)))
+    print("untuned round (generalisation):", json.dumps(score(UNTUNED_CASES)))
     paths = [Path(p) for p in sys.argv[1:]] or letter_paths()
     letters = [norm_of(decode(p.read_bytes())) for p in paths]
     cost = cost_per_letter(letters)

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 
 from lgo_check.extract.layout import LayoutSpec, Wording, statistics_wording
 from lgo_check.extract.metadata import letter_body
-from lgo_check.model import Block, OverviewBlock, Problem, Span, Statistics, Status
+from lgo_check.model import Block, Number, OverviewBlock, Problem, Span, Statistics, Status
 from lgo_check.normalise import NormalisedText
-
-Number = int | float
 
 
 @dataclass(frozen=True)

@@ -57,14 +57,13 @@ _JOINING = {"of", "and", "&", "to", "for"}
 _SIGN_OFF = re.compile(r"^ ?Yours (?:sincerely|faithfully)\b", re.MULTILINE | re.IGNORECASE)
 
 
-def letter_body(text: str) -> tuple[int, int] | None:
+def _letter_body(text: str, dear: re.Match[str] | None) -> tuple[int, int] | None:
     """Offsets of the letter's prose, from "Dear ..." to "Yours sincerely".
 
     The statistics sentences of the letter's own figures stand outside it (the
     statistics page); the same wording inside the prose is about something else,
     such as a national figure, and is never taken as the body's own.
     """
-    dear = _SALUTATION.search(text)
     if dear is None:
         return None
     sign_off = _SIGN_OFF.search(text, dear.end())
@@ -81,6 +80,8 @@ class Metadata:
     review_year: str | None = None
     period: Period | None = None
     spans: dict[str, Span] = field(default_factory=dict)
+    #: Where the prose is (normalised offsets), or None if the letter has no "Dear".
+    body: tuple[int, int] | None = None
 
 
 def _date(m: re.Match[str]) -> dt.date | None:
@@ -94,6 +95,7 @@ def extract_metadata(norm: NormalisedText) -> Metadata:
     text = norm.text
     meta = Metadata()
     salutation = _SALUTATION.search(text)
+    meta.body = _letter_body(text, salutation)
     head_end = salutation.start() if salutation else min(len(text), 3000)
 
     date_match = None

@@ -15,7 +15,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from lgo_check.extract.layout import LayoutSpec, Wording, statistics_wording
-from lgo_check.extract.metadata import letter_body
 from lgo_check.model import Block, Number, OverviewBlock, Problem, Span, Statistics, Status
 from lgo_check.normalise import NormalisedText
 
@@ -58,11 +57,11 @@ def detect_layout(text: str, wording: Wording | None = None) -> LayoutSpec | Non
 
 
 def extract_statistics(
-    norm: NormalisedText, layout: LayoutSpec | None
+    norm: NormalisedText, layout: LayoutSpec | None, body: tuple[int, int] | None
 ) -> tuple[Statistics, list[Problem]]:
+    """The statistics blocks; ``body`` is the letter's prose, where figures are not taken."""
     wording = statistics_wording()
     text = norm.text
-    body = letter_body(text)
 
     def in_body(offset: int) -> bool:
         return body is not None and body[0] <= offset < body[1]

@@ -110,6 +110,16 @@ CLEAN_FIGURES: dict[str, Any] = {
     "remedy_base": 10,
 }
 
+#: Overrides of CLEAN_FIGURES for a consistent letter resting on 4 investigations.
+SMALL_SAMPLE_FIGURES: dict[str, Any] = {
+    "investigations": 4,
+    "upheld_count": 2,
+    "remedy_base": 2,
+    "remedy_count": 0,
+    "remedy_rate": 0,
+    "remedy_peer": 0,
+}
+
 
 def annual_review_letter(
     blocks: tuple[str, ...] = ("upheld", "compliance", "remedy"), **figures: Any

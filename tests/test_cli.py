@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, annual_review_letter
+from conftest import REPO, SMALL_SAMPLE_FIGURES, annual_review_letter
 
 import lgo_check
 from lgo_check import cli
@@ -267,15 +267,7 @@ def test_text_format_lines_and_summary(lgo_cli: Any, lgo_workdir: Path) -> None:
     letters = lgo_workdir / "letters"
     letters.mkdir()
     (letters / "a.txt").write_text(annual_review_letter(compliance_rate=95), "utf-8")
-    small = {
-        "investigations": 4,
-        "upheld_count": 2,
-        "remedy_base": 2,
-        "remedy_count": 0,
-        "remedy_rate": 0,
-        "remedy_peer": 0,
-    }
-    (letters / "b.txt").write_text(annual_review_letter(**small), "utf-8")
+    (letters / "b.txt").write_text(annual_review_letter(**SMALL_SAMPLE_FIGURES), "utf-8")
     (letters / "c.txt").write_text(annual_review_letter(), "utf-8")
     document = _json(lgo_cli, "letters").json()
     result = lgo_cli("--isolated", "--color", "never", "letters")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLEAN_FIGURES, REPO, annual_review_letter, line_of
+from conftest import CLEAN_FIGURES, REPO, SMALL_SAMPLE_FIGURES, annual_review_letter, line_of
 
 from lgo_check.config import Config
 from lgo_check.engine import (
@@ -108,14 +108,7 @@ FIRING: dict[str, tuple[dict[str, Any], str | None, set[str]]] = {
         {"statistics-inconsistent", "upheld-rate-above-peer-average"},
     ),
     "small-sample": (
-        {
-            "investigations": 4,
-            "upheld_count": 2,
-            "remedy_base": 2,
-            "remedy_count": 0,
-            "remedy_rate": 0,
-            "remedy_peer": 0,
-        },
+        SMALL_SAMPLE_FIGURES,
         "total of 4 investigations",
         {"small-sample"},
     ),

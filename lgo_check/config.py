@@ -8,7 +8,7 @@ key and the nearest valid key, never a silently ignored setting.
 from __future__ import annotations
 
 import difflib
-import tomllib
+import re
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from lgo_check.model import Severity
+from lgo_check.tomlfile import TomlFileError, explain, read_toml
 
 FailOn = Literal["error", "warning", "note", "never"]
 OutputFormat = Literal["text", "json", "sarif", "github"]
@@ -36,8 +37,18 @@ def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
+#: A spaCy pipeline installed as a package: a plain (undotted) Python package name.
+_PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=_kebab, populate_by_name=True)
+    """Every setting, with its default. To add one: a field here (snake_case; files
+    write it in kebab-case), with bounds, and a line in the README's table."""
+
+    # allow_inf_nan=False: ``timeout-seconds = inf`` or ``nan`` is refused, not obeyed.
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=_kebab, populate_by_name=True, allow_inf_nan=False
+    )
 
     select: list[str] = Field(default_factory=lambda: ["ALL"])
     extend_select: list[str] = Field(default_factory=list)
@@ -48,9 +59,10 @@ class Config(BaseModel):
     rule_paths: list[Path] = Field(default_factory=list)
     #: Per-rule settings keyed by code or name: ``severity`` and the rule's options.
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    max_file_bytes: int = Field(default=20_000_000, gt=0)
-    max_pages: int = Field(default=50, gt=0)
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    # Upper bounds keep every limit a number the reading code can use (no OverflowError).
+    max_file_bytes: int = Field(default=20_000_000, gt=0, le=2_000_000_000)
+    max_pages: int = Field(default=50, gt=0, le=100_000)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=86_400)
     #: An installed trained spaCy pipeline to use instead of the built-in blank one.
     spacy_model: str | None = None
     # Where the configuration came from: not keys a file can set.
@@ -62,8 +74,11 @@ class Config(BaseModel):
     @classmethod
     def _installed(cls, name: str | None) -> str | None:
         # Checked now, not when the first letter needs it: a typo must not end a run.
-        if name is not None and not Path(name).exists() and find_spec(name) is None:
-            raise ValueError(f"no installed spaCy pipeline named {name!r}")
+        # Checking must not run code: nothing is imported here (see spacy_pipeline_problem).
+        if name is not None:
+            problem = spacy_pipeline_problem(name)
+            if problem:
+                raise ValueError(problem)
         return name
 
     @property
@@ -94,31 +109,46 @@ class Config(BaseModel):
         return f"{self.source}: '{self.table}{_kebab(key)}'"
 
 
+def spacy_pipeline_problem(name: str) -> str | None:
+    """Why ``name`` is not an installed spaCy pipeline, or None if it is one.
+
+    A pipeline is a folder (a path, with ``config.cfg``) or an installed package,
+    named as a plain package name. Nothing is imported: ``find_spec`` of a dotted
+    name would import its parent package, and importing runs the package's code,
+    so dotted names are refused and a package is recognised by the ``meta.json``
+    every spaCy pipeline package ships beside its ``__init__.py``.
+    """
+    if "/" in name or "\\" in name or name.startswith("."):
+        folder = Path(name)
+        if (folder / "config.cfg").is_file():
+            return None
+        return f"{name!r} is not a spaCy pipeline folder (it has no config.cfg)"
+    if not _PACKAGE_NAME.fullmatch(name):
+        return (
+            f"{name!r} is not a spaCy pipeline package name (a plain package name such as "
+            "en_core_web_sm, without dots) nor a folder path"
+        )
+    try:
+        spec = find_spec(name)  # top-level name: locates the package, imports nothing
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        return f"no installed spaCy pipeline named {name!r}"
+    if not any((Path(folder) / "meta.json").is_file() for folder in locations):
+        return f"{name!r} is an installed package but not a spaCy pipeline (it has no meta.json)"
+    return None
+
+
 _ALIASES = {field.alias or name for name, field in Config.model_fields.items()}
-
-
-def _explain(error: ValidationError, path: Path, table: str) -> str:
-    lines = []
-    valid = sorted(_ALIASES)
-    for err in error.errors():
-        key = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(err["loc"][-1]), valid, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(valid)}"
-            lines.append(f"{path}: unknown key '{table}{key}'{hint}")
-        else:
-            lines.append(f"{path}: '{table}{key}': {err['msg']}")
-    return "\n".join(lines)
 
 
 def load_config_file(path: Path) -> Config | None:
     """The settings in one file, or None if it has no lgo-check settings."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path)
+    except TomlFileError as exc:
+        raise ConfigError(str(exc)) from None
     if path.name == "pyproject.toml":
         section = data.get("tool", {}).get("lgo-check")
         table = "tool.lgo-check."
@@ -137,7 +167,7 @@ def load_config_file(path: Path) -> Config | None:
     try:
         config = Config.model_validate(section)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, path, table)) from None
+        raise ConfigError("\n".join(explain(exc, Config, path, table))) from None
     config.rule_paths = [(path.parent / p) for p in config.rule_paths]
     return config.with_provenance(path, table)
 

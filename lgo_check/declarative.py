@@ -7,9 +7,10 @@ ever evaluated as code. See ``rules/README.md`` for the format.
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
-import tomllib
+import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -24,8 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from lgo_check.model import Concern, Letter, Number, Severity, Span
+from lgo_check.model import Concern, ConcernKind, Letter, Number, Severity, Span
 from lgo_check.rule import Hit, Rule, RuleOptions
+from lgo_check.tomlfile import TomlFileError, explain, read_toml
 
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -81,9 +83,22 @@ class RuleSpec(BaseModel):
     doc: str
     message: str | list[str]
     evidence: str | None = None
-    concern: str | None = None
+    concern: ConcernKind | None = None
     when: list[Condition] = Field(default_factory=list)
     options: dict[str, Number | str | bool] = Field(default_factory=dict)
+
+    @field_validator("concern", mode="before")
+    @classmethod
+    def _known_concern(cls, kind: Any) -> Any:
+        # A misspelt kind would be a rule that never fires: name the nearest kind.
+        kinds = typing.get_args(ConcernKind)
+        if isinstance(kind, str) and kind not in kinds:
+            close = difflib.get_close_matches(kind, kinds, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(
+                f"unknown concern kind {kind!r}; {hint}known kinds: {', '.join(kinds)}"
+            )
+        return kind
 
     @field_validator("evidence")
     @classmethod
@@ -273,27 +288,25 @@ def _concern_span(concern: Concern) -> Span:
 def load_rule_file(path: Path) -> list[DeclarativeRule]:
     """Read and validate one rule file; raise RuleFileError naming file, rule and field."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleFileError(f"{path}: cannot be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
+        data = read_toml(path)
+    except TomlFileError as exc:
+        raise RuleFileError(str(exc)) from None
     unknown = set(data) - {"rule"}
     if unknown:
         raise RuleFileError(
             f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[rule]]"
         )
+    tables = data.get("rule", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise RuleFileError(f"{path}: 'rule' must be an array of tables, written [[rule]]")
     rules = []
-    for number, table in enumerate(data.get("rule", []), start=1):
+    for number, table in enumerate(tables, start=1):
         label = table.get("name") or table.get("code") or f"rule #{number}"
         try:
             spec = RuleSpec.model_validate(table)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'rule'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise RuleFileError(f"{path}: rule {label!r}: {problems}") from None
+            problems = explain(exc, RuleSpec, f"{path}: rule {label!r}")
+            raise RuleFileError("\n".join(problems)) from None
         rules.append(DeclarativeRule(spec, path))
     return rules
 

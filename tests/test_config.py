@@ -599,3 +599,188 @@ def test_one_rule_configured_by_code_and_by_name(lgo_cli: Any, project: Path) ->
         [finding] = [f for file in result.json()["files"] for f in file["findings"]]
         assert "fewer than 100" in finding["message"]
         assert finding["severity"] == "error"
+
+
+# --- hostile configuration ----------------------------------------------------------
+
+
+def test_deeply_nested_configuration_is_a_configuration_error(lgo_cli: Any, project: Path) -> None:
+    (project / "lgo-check.toml").write_text("rules = " + "[" * 5000 + "]" * 5000 + "\n", "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert result.out == ""
+    assert "configuration error" in result.err and "nested more than" in result.err
+    assert "RecursionError" not in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("setting", "key"),
+    [
+        ("max-file-bytes = 99999999999999999999999999999999", "max-file-bytes"),
+        ("max-file-bytes = 9223372036854775807", "max-file-bytes"),
+        ("max-pages = 99999999999999999999999999", "max-pages"),
+        ("timeout-seconds = 1e300", "timeout-seconds"),
+    ],
+)
+def test_huge_limits_are_refused_not_overflowed(
+    lgo_cli: Any, project: Path, setting: str, key: str
+) -> None:
+    (project / "lgo-check.toml").write_text(setting + "\n", "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert f"'{key}'" in result.err and "less than or equal" in result.err
+    assert "OverflowError" not in result.err
+
+
+def test_largest_allowed_file_limit_reads_letters(lgo_cli: Any, project: Path) -> None:
+    (project / "lgo-check.toml").write_text(
+        'max-file-bytes = 2000000000\nformat = "json"\n', "utf-8"
+    )
+    result = lgo_cli("letters")
+    assert result.code == 1, result  # the letter's own findings, nothing refused
+    assert result.json()["summary"]["checked"] == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "key"),
+    [
+        ("timeout-seconds = inf", "timeout-seconds"),
+        ("timeout-seconds = nan", "timeout-seconds"),
+        ("[rules.small-sample]\nmin-investigations = nan", "rules.small-sample.min-investigations"),
+        ('[rules.LGO201]\nseverity = "error"\nthreshold = -inf', "rules.LGO201.threshold"),
+    ],
+)
+def test_non_finite_numbers_are_refused(
+    lgo_cli: Any, project: Path, setting: str, key: str
+) -> None:
+    (project / "lgo-check.toml").write_text(setting + "\n", "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert f"'{key}'" in result.err and "not a finite number" in result.err
+
+
+def test_non_finite_number_from_python_is_refused() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        Config.model_validate({"timeout-seconds": float("nan")})
+
+
+@pytest.fixture
+def booby_trapped_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A package whose import writes a marker file: importing it is running code."""
+    site = tmp_path / "site"
+    package = site / "trapdoor"
+    (package / "sub").mkdir(parents=True)
+    marker = tmp_path / "imported"
+    (package / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n", "utf-8")
+    (package / "sub" / "__init__.py").write_text("", "utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    return marker
+
+
+@pytest.mark.parametrize("name", ["trapdoor.sub", "trapdoor", "trapdoor.sub.deeper", "os.path"])
+def test_spacy_model_check_never_imports(
+    lgo_cli: Any, project: Path, booby_trapped_package: Path, name: str
+) -> None:
+    (project / "lgo-check.toml").write_text(f'spacy-model = "{name}"\n', "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert "spacy-model" in result.err and repr(name) in result.err
+    assert not booby_trapped_package.exists(), "validating the configuration ran package code"
+    import sys
+
+    assert "trapdoor" not in sys.modules
+
+
+def test_spacy_model_package_with_meta_json_is_accepted_without_import(
+    tmp_path: Path, booby_trapped_package: Path
+) -> None:
+    package = tmp_path / "site" / "trapdoor"
+    (package / "meta.json").write_text('{"lang": "en", "name": "trapdoor"}', "utf-8")
+    config = Config.model_validate({"spacy-model": "trapdoor"})
+    assert config.spacy_model == "trapdoor"
+    assert not booby_trapped_package.exists()
+
+
+def test_spacy_model_folder_path(tmp_path: Path) -> None:
+    folder = tmp_path / "pipeline"
+    folder.mkdir()
+    with pytest.raises(ValueError, match=r"no config\.cfg"):
+        Config.model_validate({"spacy-model": str(folder)})
+    (folder / "config.cfg").write_text("[nlp]\n", "utf-8")
+    assert Config.model_validate({"spacy-model": str(folder)}).spacy_model == str(folder)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+def test_rule_paths_fifo_is_refused_without_hanging(lgo_cli: Any, project: Path) -> None:
+    import os
+
+    os.mkfifo(project / "rules.toml")
+    (project / "lgo-check.toml").write_text('rule-paths = ["rules.toml"]\n', "utf-8")
+    result = lgo_cli("letters")  # the hang guard of conftest would stop a blocked read
+    assert result.code == 2, result
+    assert "rules.toml" in result.err and "not a regular file" in result.err
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_rule_paths_dev_zero_is_refused(lgo_cli: Any, project: Path) -> None:
+    (project / "lgo-check.toml").write_text('rule-paths = ["/dev/zero"]\n', "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert "/dev/zero" in result.err and "not a regular file" in result.err
+
+
+def test_rule_file_fifo_in_a_rule_folder(lgo_cli: Any, project: Path, user_rules: Path) -> None:
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    os.mkfifo(user_rules / "zz-pipe.toml")
+    (project / "lgo-check.toml").write_text('rule-paths = ["house-rules"]\n', "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert "zz-pipe.toml" in result.err and "not a regular file" in result.err
+
+
+def test_oversized_rule_file_is_refused(lgo_cli: Any, project: Path, user_rules: Path) -> None:
+    (user_rules / "huge.toml").write_text("# " + "x" * 3_000_000 + "\n", "utf-8")
+    (project / "lgo-check.toml").write_text('rule-paths = ["house-rules"]\n', "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert "huge.toml" in result.err and "over the limit" in result.err
+
+
+def test_oversized_configuration_is_refused(lgo_cli: Any, project: Path) -> None:
+    (project / "lgo-check.toml").write_text("# " + "x" * 3_000_000 + "\n", "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert "lgo-check.toml" in result.err and "over the limit" in result.err
+
+
+@pytest.mark.parametrize(
+    ("kind", "hint"),
+    [("public_reprot", "did you mean 'public_report'?"), ("cheese", "known kinds: ")],
+)
+def test_rule_file_concern_must_be_a_known_kind(
+    lgo_cli: Any, project: Path, user_rules: Path, kind: str, hint: str
+) -> None:
+    rule_file = user_rules / "targets.toml"
+    rule_file.write_text(
+        USER_RULES.replace(
+            'when = [{ field = "compliance.rate_pct", op = "<", option = "target" }]',
+            f'concern = "{kind}"',
+        ),
+        "utf-8",
+    )
+    (project / "lgo-check.toml").write_text('rule-paths = ["house-rules"]\n', "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert str(rule_file) in result.err and "'compliance-below-target'" in result.err
+    assert "'concern'" in result.err and repr(kind) in result.err and hint in result.err
+
+
+def test_rule_file_whose_rule_is_not_a_table(lgo_cli: Any, project: Path, user_rules: Path) -> None:
+    (user_rules / "odd.toml").write_text('rule = "everything"\n', "utf-8")
+    (project / "lgo-check.toml").write_text('rule-paths = ["house-rules"]\n', "utf-8")
+    result = lgo_cli("letters")
+    assert result.code == 2, result
+    assert "odd.toml" in result.err and "array of tables" in result.err

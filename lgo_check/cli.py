@@ -3,6 +3,7 @@
     lgo-check [check] [PATH ...]   check letters (the default command)
     lgo-check rules                list the rules
     lgo-check rule CODE|NAME       show one rule's documentation
+    lgo-check report PATH... -o F  write the committee audit pack (lgo_check/pack)
 
 Exit status: 0 no finding at or above --fail-on; 1 findings at or above it, or a
 file that could not be checked; 2 a usage, configuration or internal error.
@@ -28,10 +29,11 @@ from lgo_check.engine import (
     run,
     select_rules,
 )
+from lgo_check.pack import cmd_report
 from lgo_check.report import FORMATS, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rules", "rule")
+SUBCOMMANDS = ("check", "rules", "rule", "report")
 
 
 def _csv(value: str) -> list[str]:
@@ -241,7 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = cmd_check
     if argv and argv[0] in SUBCOMMANDS:
         name = argv.pop(0)
-        command = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule}[name]
+        command = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule, "report": cmd_report}[
+            name
+        ]
     try:
         return command(argv)
     except ConfigError as exc:

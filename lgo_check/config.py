@@ -7,6 +7,7 @@ key and the nearest valid key, never a silently ignored setting.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from importlib.util import find_spec
@@ -41,6 +42,17 @@ def _kebab(name: str) -> str:
 _PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+class ReportSettings(BaseModel):
+    """``[tool.lgo-check.report]``: the committee pack's cover (``lgo-check report``)."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=_kebab, populate_by_name=True)
+
+    committee: str | None = None
+    #: A TOML date (2024-10-15) or text ("15 October 2024").
+    meeting_date: dt.date | str | None = None
+    author: str | None = None
+
+
 class Config(BaseModel):
     """Every setting, with its default. To add one: a field here (snake_case; files
     write it in kebab-case), with bounds, and a line in the README's table."""
@@ -65,6 +77,7 @@ class Config(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0, le=86_400)
     #: An installed trained spaCy pipeline to use instead of the built-in blank one.
     spacy_model: str | None = None
+    report: ReportSettings = Field(default_factory=ReportSettings)
     # Where the configuration came from: not keys a file can set.
     _source: Path | None = PrivateAttr(default=None)
     _table: str = PrivateAttr(default="")

@@ -1,0 +1,566 @@
+"""What a committee pack says, worked out once and rendered three ways (HTML, Word, Markdown).
+
+Everything here comes from a run of lgo-check: each figure is one the extractor
+read, carried with the place in the letter it was read from. Nothing is
+estimated; a figure the letter does not state is shown as not stated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lgo_check.model import (
+    Block,
+    Concern,
+    FileReport,
+    Finding,
+    Letter,
+    Number,
+    Severity,
+    Span,
+    Status,
+)
+from lgo_check.rule import Rule
+
+# The two breaks in the Ombudsman's series (see the Ombudsman's own caveats).
+COVID_YEAR = "2020-21"
+CASE_SELECTION_YEAR = "2022-23"
+
+CONCERN_LABELS = {
+    "delayed_enquiry_responses": "Late responses to the Ombudsman's enquiries",
+    "repeated_concern": "A concern raised again from an earlier letter",
+    "witness_summons": "Witness summons",
+    "non_compliance": "Recommendations not carried out, or carried out late",
+    "public_report": "Public interest report",
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """A letter's text with control characters removed: no output format can hold them."""
+    return _CONTROL.sub("", text)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as the letter states it, and where."""
+
+    value: Number | None
+    unit: str = ""
+    source: str | None = None
+
+    @property
+    def stated(self) -> bool:
+        return self.value is not None
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return "not stated"
+        if isinstance(self.value, float) and not self.value.is_integer():
+            number = f"{self.value:,.1f}"
+        else:
+            number = f"{int(self.value):,}"
+        return f"{number}{self.unit}"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A RAG-style status: a word and a symbol, never colour alone."""
+
+    key: str
+    word: str
+    symbol: str
+    meaning: str
+
+
+RED = Mark("red", "Red", "\u2716", "a finding at error level")
+AMBER = Mark("amber", "Amber", "\u25b2", "a finding at warning level")
+GREEN = Mark("green", "Green", "\u2714", "no finding above note level")
+NOT_STATED = Mark("none", "Not stated", "?", "the letter does not state this figure")
+NOT_APPLICABLE = Mark("none", "Not applicable", "\u2013", "the letter states there is no figure")
+MARKS = (RED, AMBER, GREEN, NOT_STATED, NOT_APPLICABLE)
+
+
+@dataclass
+class Statistic:
+    key: str
+    label: str
+    body: Figure
+    average: Figure
+    #: The counts the figure rests on, e.g. "56 upheld of 70 investigations".
+    basis: str
+    status: Mark
+    #: Rule codes of the findings that set the status.
+    rule_codes: list[str]
+
+
+@dataclass
+class ConcernItem:
+    label: str
+    kind: str
+    text: str
+    place: str
+
+
+@dataclass
+class FindingItem:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    place: str
+    why: str
+
+
+@dataclass
+class TrendRow:
+    year: str
+    path: str
+    figures: dict[str, Figure]
+
+
+@dataclass
+class BodySection:
+    anchor: str
+    name: str
+    year: str | None
+    path: str
+    letter_date: str | None
+    period: str | None
+    summary: list[str]
+    statistics: list[Statistic]
+    overview: list[tuple[str, Figure]]
+    concerns: list[ConcernItem]
+    findings: list[FindingItem]
+    caveats: list[str]
+    trend: list[TrendRow]
+    trend_note: str
+    recommendations: list[str]
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}: annual review letter {self.year or '(year not stated)'}"
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+@dataclass
+class Cover:
+    committee: str | None = None
+    meeting_date: str | None = None
+    author: str | None = None
+
+
+@dataclass
+class NotInPack:
+    path: str
+    reason: str
+
+
+@dataclass
+class Pack:
+    title: str
+    cover: Cover
+    bodies: list[BodySection]
+    left_out: list[NotInPack] = field(default_factory=list)
+    version: str = ""
+
+
+TREND_MEASURES = (
+    ("upheld_rate", "Upheld rate"),
+    ("upheld_average", "Similar bodies' upheld rate"),
+    ("per_100k", "Upheld per 100,000 residents"),
+    ("compliance", "Compliance"),
+    ("remedy", "Satisfactory remedies"),
+)
+
+
+def place(span: Span | None) -> str:
+    if span is None:
+        return "place not recorded"
+    if span.page is not None:
+        return f"page {span.page}, line {span.line}"
+    return f"line {span.line}"
+
+
+def _finding_place(finding: Finding) -> str:
+    if finding.line is None:
+        return "the whole file"
+    if finding.page is not None:
+        return f"page {finding.page}, line {finding.line}"
+    return f"line {finding.line}"
+
+
+def concern_span(concern: Concern) -> Span:
+    """A concern's place, whether the model nests it in ``span`` or is itself a span."""
+    nested = getattr(concern, "span", None)
+    if isinstance(nested, Span):
+        return nested
+    return Span(
+        line=concern.line,
+        column=concern.column,
+        end_line=concern.end_line,
+        end_column=concern.end_column,
+        page=concern.page,
+    )
+
+
+def why_it_matters(rule: Rule | None) -> str:
+    """The rule documentation's 'Why it matters' section, as one paragraph."""
+    if rule is None:
+        return ""
+    match = re.search(r"^## Why it matters\s*\n(.*?)(?=^## |\Z)", rule.doc, re.M | re.S)
+    text = match.group(1) if match else rule.summary
+    return " ".join(text.split())
+
+
+def _figure(block: Block, name: str, path: str, unit: str = "") -> Figure:
+    value: Any = getattr(block, name, None)
+    span = block.spans.get(name)
+    return Figure(value, unit, f"{path}, {place(span)}" if value is not None else None)
+
+
+def _at(finding: Finding, span: Span | None) -> bool:
+    return (
+        span is not None
+        and finding.line == span.line
+        and finding.column == span.column
+        and finding.page == span.page
+    )
+
+
+def _status(
+    block: Block, value_field: str, fields: Sequence[str], findings: Iterable[Finding]
+) -> tuple[Mark, list[str]]:
+    """The worst finding whose evidence is one of this statistic's figures sets its status."""
+    if getattr(block, value_field, None) is None:
+        if block.status in (Status.no_investigations, Status.none_due, Status.none_upheld):
+            return NOT_APPLICABLE, []
+        return NOT_STATED, []
+    spans = [block.spans.get(name) for name in fields]
+    hits = [f for f in findings if any(_at(f, s) for s in spans)]
+    codes = sorted({f.rule_id for f in hits})
+    worst = max((f.severity.rank for f in hits), default=0)
+    if worst >= Severity.error.rank:
+        return RED, codes
+    if worst >= Severity.warning.rank:
+        return AMBER, codes
+    return GREEN, codes
+
+
+def _count(value: int | None, what: str) -> str | None:
+    return None if value is None else f"{value:,} {what}"
+
+
+def statistics(letter: Letter, path: str, findings: Sequence[Finding]) -> list[Statistic]:
+    s = letter.statistics
+    up, comp, rem = s.upheld, s.compliance, s.remedy
+    rows = []
+    for key, label, block, value, average, fields, unit, basis in (
+        (
+            "upheld_rate",
+            "Complaints upheld (share of investigations)",
+            up,
+            "rate_pct",
+            "peer_average_pct",
+            ("rate_pct", "peer_average_pct", "count", "investigations"),
+            "%",
+            " of ".join(
+                p
+                for p in (_count(up.count, "upheld"), _count(up.investigations, "investigations"))
+                if p
+            ),
+        ),
+        (
+            "per_100k",
+            "Upheld decisions per 100,000 residents",
+            up,
+            "per_100k",
+            "peer_average_per_100k",
+            ("per_100k", "peer_average_per_100k"),
+            "",
+            _count(up.count, "upheld decisions") or "",
+        ),
+        (
+            "compliance",
+            "Compliance with recommendations",
+            comp,
+            "rate_pct",
+            "peer_average_pct",
+            ("rate_pct", "peer_average_pct", "outcomes"),
+            "%",
+            _count(comp.outcomes, "compliance outcomes") or "",
+        ),
+        (
+            "remedy",
+            "Satisfactory remedies by the body (share of upheld cases)",
+            rem,
+            "rate_pct",
+            "peer_average_pct",
+            ("rate_pct", "peer_average_pct", "count", "upheld_base"),
+            "%",
+            " of ".join(
+                p for p in (_count(rem.count, "remedied"), _count(rem.upheld_base, "upheld")) if p
+            ),
+        ),
+    ):
+        status, codes = _status(block, value, fields, findings)
+        rows.append(
+            Statistic(
+                key=key,
+                label=label,
+                body=_figure(block, value, path, unit),
+                average=_figure(block, average, path, unit),
+                basis=basis,
+                status=status,
+                rule_codes=codes,
+            )
+        )
+    return rows
+
+
+def overview(letter: Letter, path: str) -> list[tuple[str, Figure]]:
+    ov = letter.statistics.overview
+    if ov is None:
+        return []
+    return [
+        (label, _figure(ov, name, path))
+        for name, label in (
+            ("dealt_with", "Complaints dealt with"),
+            ("not_for_us", "Not for the Ombudsman"),
+            ("assessed_and_closed", "Assessed and closed"),
+            ("investigated", "Investigated"),
+            ("upheld", "Upheld"),
+        )
+    ]
+
+
+def _summary(name: str, letter: Letter, stats: Sequence[Statistic]) -> list[str]:
+    lines = []
+    if letter.period is not None:
+        lines.append(
+            f"The letter covers {letter.period.start:%-d %B %Y} to {letter.period.end:%-d %B %Y}."
+        )
+    up = letter.statistics.upheld
+    rate = next(s for s in stats if s.key == "upheld_rate")
+    if up.count is not None and up.investigations is not None:
+        sentence = (
+            f"The Ombudsman upheld {up.count:,} of the {up.investigations:,} complaints "
+            f"about {name} that it investigated"
+        )
+        if rate.body.stated:
+            sentence += f" ({rate.body.text})"
+        if rate.average.stated:
+            sentence += f", against an average of {rate.average.text} for similar bodies"
+        lines.append(sentence + ".")
+    elif rate.body.stated:
+        lines.append(f"The upheld rate was {rate.body.text}.")
+    ov = letter.statistics.overview
+    if ov is not None and ov.dealt_with is not None:
+        lines.append(f"The Ombudsman dealt with {ov.dealt_with:,} complaints about {name}.")
+    counted = [s for s in stats if s.status in (RED, AMBER, GREEN)]
+    if counted:
+        tally = ", ".join(
+            f"{sum(1 for s in counted if s.status == m)} {m.word.lower()}"
+            for m in (RED, AMBER, GREEN)
+        )
+        lines.append(f"Of the {len(counted)} statistics stated: {tally}.")
+    if not letter.concerns:
+        lines.append("lgo-check found no concern raised in the letter's prose.")
+    return lines
+
+
+def _caveats(letter: Letter, years: Sequence[str]) -> list[str]:
+    caveats = []
+    up = letter.statistics.upheld
+    comp = letter.statistics.compliance
+    small = [
+        text
+        for value, text in (
+            (up.investigations, f"{up.investigations} investigations"),
+            (comp.outcomes, f"{comp.outcomes} compliance outcomes"),
+        )
+        if value is not None and 0 < value < 10
+    ]
+    if small:
+        caveats.append(
+            "Small numbers: the rates rest on only "
+            + " and ".join(small)
+            + ". One case more or less moves a rate by many points, so a comparison with "
+            "similar bodies says little."
+        )
+    if COVID_YEAR in years:
+        caveats.append(
+            "2020-21: the Ombudsman did not accept new complaints for three months during "
+            "the Covid-19 pandemic, so that year's counts are lower and not comparable with "
+            "other years."
+        )
+    if any(y >= CASE_SELECTION_YEAR for y in years):
+        caveats.append(
+            "From 2022-23 the Ombudsman changed how it chooses which complaints to "
+            "investigate, which raised upheld rates everywhere. Compare the body with the "
+            "average of similar bodies for the same year, not with its own earlier years."
+        )
+    return caveats
+
+
+def _recommendations(
+    name: str, letter: Letter, findings: Sequence[FindingItem], rules: dict[str, Rule]
+) -> list[str]:
+    year = letter.review_year or "(year not stated)"
+    dated = f", dated {letter.letter_date:%-d %B %Y}" if letter.letter_date else ""
+    recs = [
+        f"To note the Local Government and Social Care Ombudsman's annual review letter "
+        f"{year} to {name}{dated}."
+    ]
+    by_rule: dict[str, list[FindingItem]] = {}
+    for item in findings:
+        if item.severity == Severity.error:
+            by_rule.setdefault(item.code, []).append(item)
+    for code, items in by_rule.items():
+        rule = rules.get(code)
+        subject = (rule.summary if rule else items[0].message).rstrip(".")
+        places = "; ".join(dict.fromkeys(i.place for i in items))
+        recs.append(
+            f"To ask officers for a report to a later meeting on the action taken about "
+            f"this finding: {subject[0].lower()}{subject[1:]} ({code}, {places})."
+        )
+    return recs
+
+
+def anchor(name: str, taken: set[str]) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "body"
+    candidate, n = f"body-{slug}", 2
+    while candidate in taken:
+        candidate, n = f"body-{slug}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _trend_row(report: FileReport) -> TrendRow:
+    letter = report.letter
+    assert letter is not None
+    s = letter.statistics
+    return TrendRow(
+        year=letter.review_year or "?",
+        path=report.path,
+        figures={
+            "upheld_rate": _figure(s.upheld, "rate_pct", report.path, "%"),
+            "upheld_average": _figure(s.upheld, "peer_average_pct", report.path, "%"),
+            "per_100k": _figure(s.upheld, "per_100k", report.path),
+            "compliance": _figure(s.compliance, "rate_pct", report.path, "%"),
+            "remedy": _figure(s.remedy, "rate_pct", report.path, "%"),
+        },
+    )
+
+
+def body_section(
+    name: str, reports: Sequence[FileReport], rules: dict[str, Rule], taken: set[str]
+) -> BodySection:
+    """The section for one body: its newest letter, with the others as its trend."""
+    newest = reports[-1]
+    letter = newest.letter
+    assert letter is not None
+    path = newest.path
+    stats = statistics(letter, path, newest.findings)
+    concerns = [
+        ConcernItem(
+            label=CONCERN_LABELS.get(c.kind, c.kind.replace("_", " ").capitalize()),
+            kind=c.kind,
+            text=clean(c.text),
+            place=f"{path}, {place(concern_span(c))}",
+        )
+        for c in letter.concerns
+    ]
+    findings = [
+        FindingItem(
+            code=f.rule_id,
+            name=f.rule,
+            severity=f.severity,
+            message=clean(f.message),
+            place=f"{path}, {_finding_place(f)}",
+            why=why_it_matters(rules.get(f.rule_id)),
+        )
+        for f in sorted(newest.findings, key=lambda f: (-f.severity.rank, f.rule_id))
+    ]
+    years = [r.letter.review_year for r in reports if r.letter and r.letter.review_year]
+    trend = [_trend_row(r) for r in reports]
+    if len(trend) > 1:
+        trend_note = f"Letters for {len(trend)} years were given: {', '.join(years)}."
+    else:
+        trend_note = (
+            f"Only the {letter.review_year or 'one'} letter was given, so there is no trend "
+            "yet: give lgo-check report the earlier years' letters too."
+        )
+    return BodySection(
+        anchor=anchor(name, taken),
+        name=name,
+        year=letter.review_year,
+        path=path,
+        letter_date=f"{letter.letter_date:%-d %B %Y}" if letter.letter_date else None,
+        period=(
+            f"{letter.period.start:%-d %B %Y} to {letter.period.end:%-d %B %Y}"
+            if letter.period
+            else None
+        ),
+        summary=_summary(name, letter, stats),
+        statistics=stats,
+        overview=overview(letter, path),
+        concerns=concerns,
+        findings=findings,
+        caveats=_caveats(letter, years),
+        trend=trend,
+        trend_note=trend_note,
+        recommendations=_recommendations(name, letter, findings, rules),
+    )
+
+
+def _body_key(name: str) -> str:
+    return " ".join(name.casefold().replace("&", "and").split())
+
+
+def group_by_body(files: Sequence[FileReport]) -> list[tuple[str, list[FileReport]]]:
+    """Letters grouped by body and ordered by review year, bodies in name order."""
+    groups: dict[str, tuple[str, list[FileReport]]] = {}
+    for report in files:
+        letter = report.letter
+        assert letter is not None
+        name = clean(letter.organisation) if letter.organisation else None
+        key = _body_key(name) if name else f"\0{report.path}"
+        groups.setdefault(key, (name or f"Body not named ({report.path})", []))[1].append(report)
+    for _, reports in groups.values():
+        reports.sort(key=lambda r: (r.letter.review_year or "" if r.letter else "", r.path))
+    return sorted(groups.values(), key=lambda g: g[0].casefold())
+
+
+def build_pack(
+    files: Sequence[FileReport], rules: Sequence[Rule], cover: Cover, version: str
+) -> Pack:
+    by_code = {r.code: r for r in rules}
+    letters = [f for f in files if f.letter is not None and f.letter.is_annual_review]
+    in_pack = {id(f) for f in letters}
+    left_out = [
+        NotInPack(
+            f.path,
+            clean(f.error)
+            if f.error
+            else "not an Ombudsman annual review letter"
+            if f.letter is not None
+            else "not read",
+        )
+        for f in files
+        if id(f) not in in_pack
+    ]
+    taken: set[str] = set()
+    bodies = [body_section(name, group, by_code, taken) for name, group in group_by_body(letters)]
+    years = sorted({b.year for b in bodies if b.year})
+    title = "Local Government and Social Care Ombudsman annual review letter" + (
+        f" {years[-1]}" if len(years) == 1 else f"s {years[0]} to {years[-1]}" if years else "s"
+    )
+    return Pack(title=title, cover=cover, bodies=bodies, left_out=left_out, version=version)

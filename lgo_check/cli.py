@@ -165,6 +165,7 @@ def cmd_check(argv: Sequence[str]) -> int:
         config.format,
         color=_use_color(args.color, args.output),
         show_letters=args.show_letters,
+        fail_on=config.fail_on,
     )
     for error in result.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)

@@ -172,11 +172,20 @@ class Finding(Model):
     snippet: str | None = None
 
 
+class Acknowledged(Finding):
+    """A finding that the baseline file lists: kept out of ``findings`` and the exit status."""
+
+    #: Why it was acknowledged, as the baseline file says ("" when not filled in).
+    reason: str = ""
+
+
 class FileReport(Model):
     path: str
     format: str | None = None
     letter: Letter | None = None
     findings: list[Finding] = Field(default_factory=list)
+    #: Findings hidden by ``--baseline`` (empty without one).
+    acknowledged: list[Acknowledged] = Field(default_factory=list)
     checked: bool = True
     error: str | None = None
 
@@ -193,6 +202,8 @@ class Summary(Model):
     findings: int
     by_severity: dict[str, int]
     by_rule: dict[str, int]
+    #: Findings hidden by ``--baseline``, not counted in ``findings``.
+    acknowledged: int = 0
 
 
 class Report(Model):

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lgo_check.model import Acknowledged, FileReport, Finding, Letter, Severity
 from lgo_check.rule import Hit, Rule
-from lgo_check.tomlfile import TomlFileError, read_toml, validate
+from lgo_check.tomlfile import TomlFileError, read_bounded, read_toml, validate
 
 #: Far above any real archive (about 500 bytes an entry), far below a memory problem.
 MAX_BASELINE_BYTES = 64_000_000
@@ -186,6 +186,8 @@ def entries_for(
     reasons = {k: list(v) for k, v in (reasons or {}).items()}
     entries = []
     for file in files:
+        if not file.checked:
+            continue  # a file not checked is never acknowledged: nothing in it was looked at
         letter = file.letter
         for finding in [*file.findings, *file.acknowledged]:
             digest = finding_fingerprint(finding, file)
@@ -236,8 +238,11 @@ def load(path: Path, max_bytes: int = MAX_BASELINE_BYTES) -> Baseline:
         parsed = validate(BaselineFile, data, path)
     except TomlFileError as exc:
         raise BaselineError(str(exc)) from None
-    # Counted from the text: tomllib keeps no line numbers, and the file is bounded.
-    text = path.read_text(encoding="utf-8")
+    # Counted from the text, since tomllib keeps no line numbers.
+    try:
+        text = read_bounded(path, max_bytes).decode("utf-8")
+    except (OSError, ValueError):  # replaced since it was parsed: no lines to point at
+        text = ""
     lines = [n for n, line in enumerate(text.splitlines(), 1) if _ENTRY_HEADER.match(line)]
     if len(lines) != len(parsed.acknowledged):
         lines = [1] * len(parsed.acknowledged)  # inline tables: no line per entry
@@ -275,8 +280,9 @@ class Baseline:
 
     def apply(self, file: FileReport) -> FileReport:
         """The file's report with the findings the baseline lists moved to ``acknowledged``."""
-        if file.checked:
-            self._seen_letters.add(letter_key(file))
+        if not file.checked:
+            return file  # never acknowledged: nothing in it was looked at
+        self._seen_letters.add(letter_key(file))
         kept: list[Finding] = []
         acknowledged = list(file.acknowledged)
         for finding in file.findings:

@@ -40,7 +40,7 @@ from lgo_check.tomlfile import TomlFileError, read_bounded, read_toml, validate
 
 #: Far above any real archive (about 500 bytes an entry), far below a memory problem.
 MAX_BASELINE_BYTES = 64_000_000
-FORMAT_VERSION = 1
+FORMAT_VERSION: Literal[1] = 1
 
 _HEADER = """\
 # lgo-check baseline: findings already acknowledged.

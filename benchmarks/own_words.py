@@ -102,7 +102,7 @@ def index(references: Iterable[tuple[str, str]], size: int) -> dict[tuple[str, .
     return grams
 
 
-def allowed_spans(size: int) -> list[tuple[str, ...]]:
+def allowed_phrases() -> list[tuple[str, ...]]:
     return [tuple(w.text for w in words_of(text)) for text in ALLOWED]
 
 
@@ -115,7 +115,7 @@ def shared_runs(path: str, text: str, grams: dict[tuple[str, ...], str], size: i
     """Maximal runs of consecutive words whose every size-word window is in the reference."""
     ws = words_of(text)
     hits = [grams.get(tuple(w.text for w in ws[i : i + size])) for i in range(len(ws) - size + 1)]
-    allowed = allowed_spans(size)
+    allowed = allowed_phrases()
     runs = []
     i = 0
     while i < len(hits):

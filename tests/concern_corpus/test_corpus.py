@@ -1,0 +1,75 @@
+"""The concern corpus is well formed, and the sealed round 7 shares no wording with training."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+TRAIN_KINDS = {
+    "delayed_enquiry_responses",
+    "witness_summons",
+    "repeated_concern",
+    "non_compliance",
+    "public_report",
+    "other_concern",
+}
+SCORER_KINDS = (TRAIN_KINDS - {"public_report"}) | {"public_interest_report"}
+
+
+def train() -> list[dict[str, Any]]:
+    lines = (HERE / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def round_7() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = json.loads(
+        (HERE / "untuned-round-7.json").read_text(encoding="utf-8")
+    )
+    return items
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
+
+
+def test_training_file_is_well_formed_sorted_and_large_enough() -> None:
+    rows = train()
+    ids = [row["id"] for row in rows]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    for row in rows:
+        assert set(row) == {"id", "text", "kinds", "note"}, row["id"]
+        assert set(row["kinds"]) <= TRAIN_KINDS and len(row["kinds"]) == len(set(row["kinds"]))
+        assert 1 <= len(re.findall(r"[.!?](?:\s|$)", row["text"])) <= 3, row["id"]
+    per_kind = Counter(kind for row in rows for kind in row["kinds"])
+    assert len(rows) >= 600 and min(per_kind[k] for k in TRAIN_KINDS) >= 60, per_kind
+    assert sum(1 for row in rows if not row["kinds"]) >= 200
+    assert len({row["text"] for row in rows}) == len(rows)
+
+
+def test_round_7_is_in_the_scorers_format() -> None:
+    items = round_7()
+    assert len({item["id"] for item in items}) == len(items) >= 80
+    for item in items:
+        assert item["source"] == "written" and item["in_range"] is True, item["id"]
+        kinds = item["kinds"]
+        assert kinds == ["no_concern"] or (kinds and set(kinds) <= SCORER_KINDS), item["id"]
+        assert re.fullmatch(r"20\d\d-\d\d", item["year"]), item["id"]
+
+
+def test_round_7_shares_no_eight_word_run_with_the_training_data() -> None:
+    """Round 7 is sealed: training text must not borrow its sentences."""
+    size = 8
+    sealed = set()
+    for item in round_7():
+        ws = words(item["text"])
+        sealed |= {tuple(ws[i : i + size]) for i in range(len(ws) - size + 1)}
+    borrowed = []
+    for row in train():
+        ws = words(row["text"])
+        if any(tuple(ws[i : i + size]) in sealed for i in range(len(ws) - size + 1)):
+            borrowed.append(row["id"])
+    assert borrowed == []

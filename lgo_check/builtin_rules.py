@@ -52,6 +52,33 @@ class UnreadableInput(Rule):
         return iter(())
 
 
+class CheckFailed(Rule):
+    """A stage of checking failed on this file, so it was not fully checked.
+
+    ## What it does
+    Reports a file on which extraction, a rule, or the writing of its report
+    failed (a bug in lgo-check or in a plugin, or a file that took longer than
+    the time limit). The message names the stage and the reason. The other
+    files of the run are checked and reported as usual, and the exit status is 2.
+
+    ## Why it matters
+    A check that did not run is not a clean result: without this finding, a
+    file whose rules failed would look as if it had nothing to report.
+
+    ## Example
+    `letters/a.txt:1:1: LGO003 error Checking failed in extraction: ...`
+    """
+
+    code = "LGO003"
+    name = "check-failed"
+    severity = Severity.error
+    needs_annual_review = False
+
+    def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
+        # Raised by the runner when a stage fails, never by looking at a letter.
+        return iter(())
+
+
 class NotAnAnnualReviewLetter(Rule):
     """The file is not an Ombudsman annual review letter.
 
@@ -234,7 +261,13 @@ def _rate_check(
 
 @hookimpl
 def lgo_check_rules() -> list[type[Rule]]:
-    return [UnreadableInput, NotAnAnnualReviewLetter, StatisticsMissing, StatisticsInconsistent]
+    return [
+        UnreadableInput,
+        NotAnAnnualReviewLetter,
+        CheckFailed,
+        StatisticsMissing,
+        StatisticsInconsistent,
+    ]
 
 
 def builtin_rule_pack() -> Path:

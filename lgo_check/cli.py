@@ -14,25 +14,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lgo_check import __version__
 from lgo_check.config import Config, ConfigError, find_config, load_config_file
-from lgo_check.engine import (
-    ActiveRule,
-    Registry,
-    build_registry,
-    exit_code,
-    run,
-    select_rules,
-)
 from lgo_check.pack import cmd_report
-from lgo_check.report import FORMATS, render
+from lgo_check.plugins import Registry, build_registry
+from lgo_check.report import FORMATS, make_reporter
+from lgo_check.report.base import ReportOptions
+from lgo_check.runner import stream
+from lgo_check.selection import ActiveRule, select_rules
+from lgo_check.summary import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, exit_code
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rules", "rule", "report")
 
 
@@ -144,14 +142,64 @@ class UsageError(Exception):
     """The command line asks for something that cannot be done."""
 
 
-def _write(text: str, output: Path | None) -> None:
+# The last line of a text report, the first bytes of the machine formats: what an
+# earlier report by lgo-check looks like, so that it may be overwritten.
+_TEXT_REPORT_END = re.compile(
+    rb"(Found \d+ findings? \(.*\) in \d+ of \d+ files?\.|No findings in \d+ files?\.)"
+    rb"( \d+ files? could not be checked\.)?\s*\Z"
+)
+_MACHINE_REPORT_START = (
+    b'{\n  "tool": {\n    "name": "lgo-check"',
+    b'{"type": "tool", "name": "lgo-check"',
+    b'{\n  "$schema": "https://json.schemastore.org/sarif',
+    b"::",
+)
+
+
+def _is_earlier_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+            handle.seek(max(0, path.stat().st_size - 400))
+            tail = handle.read()
+    except OSError:
+        return False
+    if not head.strip():
+        return True
+    return head.startswith(_MACHINE_REPORT_START) or bool(_TEXT_REPORT_END.search(tail))
+
+
+def _check_output(output: Path, paths: Sequence[Path]) -> None:
+    """Refuse an output file that is one of the inputs (it would overwrite a letter)."""
+    if not output.exists():
+        return
+    if not output.is_file():
+        raise UsageError(f"cannot write the report to {output}: it is not a regular file")
+    resolved = output.resolve()
+    for path in paths:
+        named = path.resolve()
+        inside = named.is_dir() and named in resolved.parents
+        if named == resolved or (inside and not _is_earlier_report(output)):
+            raise UsageError(
+                f"refusing to write the report to {output}: it is one of the files "
+                "being checked; choose another --output"
+            )
+
+
+@contextmanager
+def _output(output: Path | None) -> Iterator[IO[str]]:
     if output is None:
-        sys.stdout.write(text)
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="backslashreplace")
+        yield sys.stdout
+        sys.stdout.flush()
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        handle = output.open("w", encoding="utf-8", errors="backslashreplace", newline="\n")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    with handle:
+        yield handle
 
 
 def cmd_check(argv: Sequence[str]) -> int:
@@ -159,18 +207,29 @@ def cmd_check(argv: Sequence[str]) -> int:
     config = _with_cli(_load_config(args), args)
     registry = build_registry(config)
     paths = args.paths or [Path(".")]
-    result = run(paths, config, registry)
-    text = render(
-        result,
+    if args.output is not None:
+        _check_output(args.output, paths)
+    reporter = make_reporter(
         config.format,
-        color=_use_color(args.color, args.output),
-        show_letters=args.show_letters,
-        fail_on=config.fail_on,
+        ReportOptions(
+            color=_use_color(args.color, args.output),
+            show_letters=args.show_letters,
+            fail_on=config.fail_on,
+        ),
     )
-    for error in result.errors:
+    with _output(args.output) as out:
+        outcome = stream(
+            paths,
+            config,
+            registry,
+            reporter,
+            out,
+            # The report being written is never read as a letter.
+            exclude=[args.output] if args.output is not None else [],
+        )
+    for error in outcome.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)
-    _write(text, args.output)
-    return exit_code(result, config.fail_on)
+    return exit_code(outcome.summary, outcome.errors, config.fail_on)
 
 
 def _rules_for_listing(args: argparse.Namespace) -> tuple[Registry, dict[str, ActiveRule]]:

@@ -27,7 +27,7 @@ from lgo_check.model import Severity
 from lgo_check.tomlfile import TomlFileError, explain, read_toml
 
 FailOn = Literal["error", "warning", "note", "never"]
-OutputFormat = Literal["text", "json", "sarif", "github", "gitlab", "junit"]
+OutputFormat = Literal["text", "json", "jsonl", "sarif", "github", "gitlab", "junit"]
 
 
 class ConfigError(Exception):

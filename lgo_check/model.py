@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -188,6 +188,18 @@ class FileReport(Model):
     acknowledged: list[Acknowledged] = Field(default_factory=list)
     checked: bool = True
     error: str | None = None
+
+
+class RuleInfo(Model):
+    """What a report needs to know about a rule that ran (SARIF lists them all)."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    origin: str = "builtin"
 
 
 class ToolInfo(Model):

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from lgo_check.model import Letter, Severity, Span
+from lgo_check.model import Letter, RuleInfo, Severity, Span
 
 
 class RuleOptions(BaseModel):
@@ -74,6 +74,17 @@ class Rule:
             name.replace("_", "-"): field.default
             for name, field in self.Options.model_fields.items()
         }
+
+    def info(self) -> RuleInfo:
+        return RuleInfo(
+            code=self.code,
+            name=self.name,
+            severity=self.severity,
+            summary=self.summary,
+            doc=self.doc,
+            options=self.options_doc(),
+            origin=self.origin,
+        )
 
     def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
         raise NotImplementedError

@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 
-import lgo_check.engine
 import lgo_check.load
+import lgo_check.runner
 from lgo_check.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,7 +233,7 @@ def _vanishes_after_discovery(
         return targets
 
     monkeypatch.setattr(lgo_check.load, "discover", discover_then_delete)
-    monkeypatch.setattr(lgo_check.engine, "discover", discover_then_delete, raising=False)
+    monkeypatch.setattr(lgo_check.runner, "discover", discover_then_delete, raising=False)
     return "letters/vanishing.txt", []
 
 
@@ -363,7 +363,7 @@ def test_huge_sparse_file_refused_by_size_without_reading(
     huge = letters / "huge.txt"
     with huge.open("wb") as f:
         f.truncate(200_000_000)  # sparse: takes no disk space, but reads as 200 MB of NULs
-    read_source = lgo_check.engine.read_source
+    read_source = lgo_check.runner.read_source
     measured: dict[str, float] = {}
 
     def measuring_read_source(target: Any, *args: Any, **kwargs: Any) -> Any:
@@ -376,7 +376,7 @@ def test_huge_sparse_file_refused_by_size_without_reading(
             measured["peak"] = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
 
-    monkeypatch.setattr(lgo_check.engine, "read_source", measuring_read_source)
+    monkeypatch.setattr(lgo_check.runner, "read_source", measuring_read_source)
     outcome = run_cli(capsys, "letters")
     assert_one_unreadable(outcome, "letters/huge.txt", ("over the limit",))
     assert "200,000,000" in outcome.files()["letters/huge.txt"]["error"]

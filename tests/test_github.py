@@ -96,11 +96,13 @@ def test_levels() -> None:
 
 
 def test_escaping() -> None:
+    # Line breaks are shown as escapes (no input starts a line of its own); then
+    # GitHub's own percent-encoding applies.
     finding = _finding(message="50% of 2, then:\nnext line\r")
     out = github.render(_report(("June pack, v2: final/letter.txt", [finding])))
     assert out == (
         "::error file=June pack%2C v2%3A final/letter.txt,line=7,col=3,endColumn=6,"
-        "title=LGO201 compliance-below-100::50%25 of 2, then:%0Anext line%0D\n"
+        "title=LGO201 compliance-below-100::50%25 of 2, then:\\nnext line\\r\n"
     )
 
 

@@ -311,7 +311,14 @@ def test_rule_that_raises(lgo_cli: Any, install_plugin: Installer, lgo_workdir: 
             "ZeroDivisionError: the rule divided by the number of public reports"
         ) in result.err
     files = {f["path"]: {x["rule_id"] for x in f["findings"]} for f in result.json()["files"]}
-    assert files == {"a-quillmere.txt": {"LGO201", "LGO202"}, "b-quillmere.txt": {"LGO212"}}
+    # The other rules' findings stay; the failure is a check-failed finding on each file.
+    assert files == {
+        "a-quillmere.txt": {"LGO003", "LGO201", "LGO202"},
+        "b-quillmere.txt": {"LGO003", "LGO212"},
+    }
+    for file in result.json()["files"]:
+        [failed] = [x for x in file["findings"] if x["rule_id"] == "LGO003"]
+        assert "EXPL001" in failed["message"] and "ZeroDivisionError" in failed["message"]
 
 
 def test_rule_that_raises_can_be_ignored(

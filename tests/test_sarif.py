@@ -37,7 +37,8 @@ def _validate(validator: Any, document: Any) -> None:
 def fixtures_rendered(lgo_fixture_run: Any) -> tuple[str, str]:
     """SARIF and JSON for every fixture letter, plus a file that does not exist."""
     assert lgo_fixture_run.errors == []
-    return render(lgo_fixture_run, "sarif"), render(lgo_fixture_run, "json")
+    run_ = lgo_fixture_run
+    return render(run_.report, "sarif", run_.rules), render(run_.report, "json")
 
 
 @pytest.fixture
@@ -111,7 +112,8 @@ def test_only_selected_rules_are_described(lgo_cli: Any, lgo_in_repo: Path) -> N
     ).json()
     run_ = document["runs"][0]
     ids = [r["id"] for r in run_["tool"]["driver"]["rules"]]
-    assert ids == ["LGO201", "LGO202", "LGO211", "LGO212", "LGO221"]
+    # check-failed is always described: any file may get it, whatever is selected.
+    assert ids == ["LGO003", "LGO201", "LGO202", "LGO211", "LGO212", "LGO221"]
     assert {r["ruleId"] for r in run_["results"]} <= set(ids)
 
 
@@ -201,7 +203,7 @@ def test_clean_run(lgo_cli: Any, lgo_in_repo: Path, validator: Any) -> None:
 
 def _tiny_result(errors: list[str]) -> tuple[RunResult, list[Any]]:
     registry = build_registry(Config())
-    rules = [a.rule for a in select_rules(registry, Config(select=["LGO201"]))]
+    rules = [a.rule.info() for a in select_rules(registry, Config(select=["LGO201"]))]
     finding = Finding(
         rule_id="LGO201",
         rule="compliance-below-100",
@@ -229,7 +231,7 @@ def _tiny_result(errors: list[str]) -> tuple[RunResult, list[Any]]:
 
 def test_internal_errors_make_the_run_unsuccessful(validator: Any) -> None:
     result, rules = _tiny_result(["letter.pdf: rule X raised ValueError: boom"])
-    document = sarif.build(result, rules)
+    document = sarif.build(result.report, rules, result.errors)
     _validate(validator, document)
     [invocation] = document["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
@@ -238,7 +240,7 @@ def test_internal_errors_make_the_run_unsuccessful(validator: Any) -> None:
 
 def test_overridden_level_page_and_multiline_region(validator: Any) -> None:
     result, rules = _tiny_result([])
-    document = sarif.build(result, rules)
+    document = sarif.build(result.report, rules, result.errors)
     _validate(validator, document)
     run_ = document["runs"][0]
     [res] = run_["results"]
@@ -285,7 +287,7 @@ def _fingerprints_and_lines() -> dict[str, list[tuple[str, int]]]:
     config = Config()
     result = run([Path("letter.txt")], config, build_registry(config))
     assert result.errors == []
-    document = sarif.build(result, result.rules)
+    document = sarif.build(result.report, result.rules, result.errors)
     found: dict[str, list[tuple[str, int]]] = {}
     for res in document["runs"][0]["results"]:
         found.setdefault(res["ruleId"], []).append(

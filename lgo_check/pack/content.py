@@ -19,11 +19,11 @@ from lgo_check.model import (
     Finding,
     Letter,
     Number,
+    RuleInfo,
     Severity,
     Span,
     Status,
 )
-from lgo_check.rule import Rule
 
 # The two breaks in the Ombudsman's series (see the Ombudsman's own caveats).
 COVID_YEAR = "2020-21"
@@ -211,7 +211,7 @@ def concern_span(concern: Concern) -> Span:
     )
 
 
-def why_it_matters(rule: Rule | None) -> str:
+def why_it_matters(rule: RuleInfo | None) -> str:
     """The rule documentation's 'Why it matters' section, as one paragraph."""
     if rule is None:
         return ""
@@ -411,7 +411,7 @@ def _caveats(letter: Letter, years: Sequence[str]) -> list[str]:
 
 
 def _recommendations(
-    name: str, letter: Letter, findings: Sequence[FindingItem], rules: dict[str, Rule]
+    name: str, letter: Letter, findings: Sequence[FindingItem], rules: dict[str, RuleInfo]
 ) -> list[str]:
     year = letter.review_year or "(year not stated)"
     dated = f", dated {letter.letter_date:%-d %B %Y}" if letter.letter_date else ""
@@ -461,7 +461,7 @@ def _trend_row(report: FileReport) -> TrendRow:
 
 
 def body_section(
-    name: str, reports: Sequence[FileReport], rules: dict[str, Rule], taken: set[str]
+    name: str, reports: Sequence[FileReport], rules: dict[str, RuleInfo], taken: set[str]
 ) -> BodySection:
     """The section for one body: its newest letter, with the others as its trend."""
     newest = reports[-1]
@@ -540,7 +540,7 @@ def group_by_body(files: Sequence[FileReport]) -> list[tuple[str, list[FileRepor
 
 
 def build_pack(
-    files: Sequence[FileReport], rules: Sequence[Rule], cover: Cover, version: str
+    files: Sequence[FileReport], rules: Sequence[RuleInfo], cover: Cover, version: str
 ) -> Pack:
     by_code = {r.code: r for r in rules}
     letters = [f for f in files if f.letter is not None and f.letter.is_annual_review]

@@ -11,12 +11,13 @@ occurrence number, which keeps them unique within a report as GitLab requires.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from typing import Any
 
 from lgo_check.baseline import finding_fingerprint
 from lgo_check.model import FileReport, Finding, Report, Severity
+from lgo_check.report.base import Reporter, RunEnd, RunStart, render_report
+from lgo_check.report.json_report import dumps
 
 #: lgo-check's severities on GitLab's scale (info, minor, major, critical, blocker).
 SEVERITY = {Severity.note: "info", Severity.warning: "minor", Severity.error: "major"}
@@ -54,6 +55,27 @@ def issues(file: FileReport) -> list[dict[str, Any]]:
     return out
 
 
+class GitlabReporter(Reporter):
+    """The array written one issue at a time (the same bytes as one json.dumps)."""
+
+    def start(self, run: RunStart) -> str:
+        self._issues = 0
+        return "["
+
+    def _issues_text(self, file: FileReport) -> str:
+        parts = []
+        for issue in issues(file):
+            self._issues += 1
+            parts.append(("\n  " if self._issues == 1 else ",\n  ") + dumps(issue, 1))
+        return "".join(parts)
+
+    def file(self, report: FileReport) -> str:
+        return self._issues_text(report)
+
+    def finish(self, end: RunEnd) -> str:
+        late = "".join(self._issues_text(file) for file in end.late)
+        return late + ("\n]\n" if self._issues else "]\n")
+
+
 def render(report: Report) -> str:
-    every = [issue for file in report.files for issue in issues(file)]
-    return json.dumps(every, indent=2, ensure_ascii=False) + "\n"
+    return render_report(GitlabReporter(), report)

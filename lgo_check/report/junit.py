@@ -6,14 +6,19 @@ could not be checked is an ``error``. Every finding of the file, failing or not,
 is also listed in the test case's ``system-out``, since some viewers show only a
 test case's first failure. The suite's ``failures`` and ``errors`` count test
 cases, so that passed = tests - failures - errors, as viewers compute it.
+
+The counts head the document but are known only at the end, so test cases are
+kept in a temporary file (spilled to disk past 1 MiB) until then.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 
 from lgo_check.model import FileReport, Finding, Report, Severity
+from lgo_check.report.base import Reporter, ReportOptions, RunEnd, RunStart, render_report
 from lgo_check.report.text import location
 
 SUITE = "lgo-check"
@@ -65,16 +70,41 @@ def testcase(file: FileReport, fail_on: str) -> ET.Element:
     return case
 
 
+class JunitReporter(Reporter):
+    def start(self, run: RunStart) -> str:
+        # Closed in finish(); a with-block cannot span the three calls.
+        self._cases = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=1 << 20, mode="w+", encoding="utf-8"
+        )
+        self._tests = self._failures = self._errors = 0
+        return ""
+
+    def file(self, report: FileReport) -> str:
+        case = testcase(report, self.options.fail_on)
+        ET.indent(case, level=2)
+        text = ET.tostring(case, encoding="unicode")
+        self._tests += 1
+        if case.find("error") is not None:
+            self._errors += 1
+        elif case.find("failure") is not None:
+            self._failures += 1
+        self._cases.write(f"    {text}\n")
+        return ""
+
+    def finish(self, end: RunEnd) -> str:
+        counts = f'tests="{self._tests}" failures="{self._failures}" errors="{self._errors}"'
+        self._cases.seek(0)
+        cases = self._cases.read()
+        self._cases.close()
+        if not self._tests:
+            suite = f'  <testsuite name="{SUITE}" {counts} skipped="0" />\n'
+        else:
+            suite = f'  <testsuite name="{SUITE}" {counts} skipped="0">\n{cases}  </testsuite>\n'
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuites name="{SUITE}" {counts}>\n{suite}</testsuites>\n'
+        )
+
+
 def render(report: Report, fail_on: str) -> str:
-    cases = [testcase(file, fail_on) for file in report.files]
-    errors = sum(1 for case in cases if case.find("error") is not None)
-    failures = sum(
-        1 for case in cases if case.find("error") is None and case.find("failure") is not None
-    )
-    counts = {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors)}
-    root = ET.Element("testsuites", {"name": SUITE, **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": SUITE, **counts, "skipped": "0"})
-    suite.extend(cases)
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+    return render_report(JunitReporter(ReportOptions(fail_on=fail_on)), report)

@@ -3,34 +3,38 @@
 Every rule that ran is listed in ``tool.driver.rules`` (not only those that
 fired); URIs are relative; a PDF finding's page is in ``properties.page``
 (its region's lines count within that page). Fingerprints hash the rule, the
-file and the evidence text, not line numbers, so moving unrelated lines does not
+file (its normalised relative path, so ``dir/../dir/a.txt`` and ``dir/a.txt`` agree)
+and the evidence text, not line numbers, so moving unrelated lines does not
 reopen an alert.
+
+Written incrementally: results as each file is done, the invocation (with its
+notifications of files that could not be checked) at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from lgo_check import __version__
-from lgo_check.engine import RunResult
-from lgo_check.model import Finding, Severity
-from lgo_check.rule import Rule
+from lgo_check.model import FileReport, Finding, Report, RuleInfo, Severity
+from lgo_check.report.base import Reporter, RunEnd, RunStart, render_report
+from lgo_check.report.json_report import dumps
 
 INFORMATION_URI = "https://github.com/lgo-check/lgo-check"
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.note: "note"}
 
 
-def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
     doc = rule.doc
     body = doc.split("\n", 1)[1].strip() if "\n" in doc else doc
-    options = rule.options_doc()
+    options = rule.options
     descriptor: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,
@@ -48,10 +52,12 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 def _uri(path: str) -> str:
     """Relative paths stay relative (GitHub resolves them against the checkout);
-    a file outside the current folder gets a file:// URI."""
+    a file outside the current folder gets a file:// URI. A name that is not
+    UTF-8 keeps its original bytes, percent-encoded."""
+    raw = path.encode("utf-8", "surrogateescape")
     if PurePath(path).is_absolute():
-        return Path(path).as_uri()
-    return quote(path, safe="/@-._~")
+        return "file://" + quote(raw, safe="/@-._~")
+    return quote(raw, safe="/@-._~")
 
 
 def _region_text(finding: Finding) -> str | None:
@@ -74,7 +80,9 @@ def _fingerprint(finding: Finding, path: str, occurrence: int) -> str:
     # The evidence itself (the figure or sentence), not its line or the paragraph
     # around it: edits elsewhere in the file leave the fingerprint alone.
     evidence = " ".join((_region_text(finding) or finding.message).split())
-    digest = hashlib.sha256(f"{finding.rule_id}\0{path}\0{evidence}".encode()).hexdigest()
+    where = posixpath.normpath(path.replace("\\", "/"))
+    key = f"{finding.rule_id}\0{where}\0{evidence}"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{digest[:32]}:{occurrence}"
 
 
@@ -108,50 +116,84 @@ def _result(finding: Finding, path: str, index: int, occurrence: int) -> dict[st
     return result
 
 
-def build(result: RunResult, rules: Sequence[Rule]) -> dict[str, Any]:
-    index = {rule.code: i for i, rule in enumerate(rules)}
-    results = []
-    for file in result.report.files:
-        seen: Counter[str] = Counter()
-        for finding in file.findings:
-            key = _fingerprint(finding, file.path, 0)
-            seen[key] += 1
-            results.append(_result(finding, file.path, index[finding.rule_id], seen[key]))
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": f"{file.path} could not be checked: {file.error}"},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(file.path)}}}],
-        }
-        for file in result.report.files
-        if not file.checked
-    ]
-    notifications += [{"level": "error", "message": {"text": error}} for error in result.errors]
+def _tool(run: RunStart) -> dict[str, Any]:
+    version = run.tool.version
     return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "lgo-check",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_rule_descriptor(rule) for rule in rules],
-                    }
-                },
-                "invocations": [
-                    {
-                        "executionSuccessful": not result.errors,
-                        "toolExecutionNotifications": notifications,
-                    }
-                ],
-                "results": results,
-            }
-        ],
+        "driver": {
+            "name": "lgo-check",
+            "version": version,
+            "semanticVersion": version,
+            "informationUri": INFORMATION_URI,
+            "rules": [_rule_descriptor(rule) for rule in run.rules],
+        }
     }
 
 
-def render(result: RunResult, rules: Sequence[Rule]) -> str:
-    return json.dumps(build(result, rules), indent=2, ensure_ascii=False) + "\n"
+class SarifReporter(Reporter):
+    """One run; ``results`` streamed, ``invocations`` written at the end."""
+
+    def start(self, run: RunStart) -> str:
+        self._index = {rule.code: i for i, rule in enumerate(run.rules)}
+        self._results = 0
+        self._not_checked: list[dict[str, Any]] = []
+        return (
+            f'{{\n  "$schema": "{SCHEMA}",\n  "version": "2.1.0",\n  "runs": [\n    {{\n'
+            f'      "tool": {dumps(_tool(run), 3)},\n      "results": ['
+        )
+
+    def _results_of(self, file: FileReport) -> list[dict[str, Any]]:
+        seen: Counter[str] = Counter()
+        results = []
+        for finding in file.findings:
+            key = _fingerprint(finding, file.path, 0)
+            seen[key] += 1
+            results.append(
+                _result(finding, file.path, self._index.get(finding.rule_id, -1), seen[key])
+            )
+        return results
+
+    def _write_results(self, results: list[dict[str, Any]]) -> str:
+        parts = []
+        for result in results:
+            if result["ruleIndex"] < 0:
+                del result["ruleIndex"]
+            self._results += 1
+            parts.append(("\n        " if self._results == 1 else ",\n        ") + dumps(result, 4))
+        return "".join(parts)
+
+    def file(self, report: FileReport) -> str:
+        text = self._write_results(self._results_of(report))
+        if not report.checked:
+            self._not_checked.append(
+                {
+                    "level": "error",
+                    "message": {"text": f"{report.path} could not be checked: {report.error}"},
+                    "locations": [
+                        {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
+                    ],
+                }
+            )
+        return text
+
+    def finish(self, end: RunEnd) -> str:
+        late = "".join(self._write_results(self._results_of(file)) for file in end.late)
+        notifications = self._not_checked + [
+            {"level": "error", "message": {"text": error}} for error in end.errors
+        ]
+        invocations = [
+            {"executionSuccessful": not end.errors, "toolExecutionNotifications": notifications}
+        ]
+        return (
+            late
+            + ("\n      ]" if self._results else "]")
+            + f',\n      "invocations": {dumps(invocations, 3)}\n    }}\n  ]\n}}\n'
+        )
+
+
+def render(report: Report, rules: Sequence[RuleInfo], errors: Sequence[str] = ()) -> str:
+    return render_report(SarifReporter(), report, rules, errors)
+
+
+def build(report: Report, rules: Sequence[RuleInfo], errors: Sequence[str] = ()) -> Any:
+    """The SARIF document as data (for tests and callers that post-process it)."""
+    return json.loads(render(report, rules, errors))

@@ -2,12 +2,15 @@
 
 Findings are grouped by file (a blank line between files) and coloured when the
 output is a terminal. A paged location reads ``path:p3:12:5:`` (page 3, line 12).
+Anything taken from a file or a plugin is shown with its control characters
+escaped (``\\n``, ``\\x1b``), so one finding is always one line.
 """
 
 from __future__ import annotations
 
-from lgo_check.engine import RunResult
-from lgo_check.model import Block, FileReport, Letter, Severity, Status
+from lgo_check.model import Block, FileReport, Finding, Letter, Severity, Status, Summary
+from lgo_check.report.base import Reporter, ReportOptions, RunEnd
+from lgo_check.report.escape import visible
 
 _COLOURS = {
     Severity.error: "\x1b[1;31m",
@@ -22,7 +25,7 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def location(path: str, line: int | None, column: int | None, page: int | None) -> str:
-    where = f"{path}:"
+    where = f"{visible(path)}:"
     if page is not None:
         where += f"p{page}:"
     return where + f"{line or 1}:{column or 1}:"
@@ -32,37 +35,58 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def render(result: RunResult, color: bool = False, show_letters: bool = False) -> str:
-    out: list[str] = []
-    for file in result.report.files:
+def finding_line(path: str, f: Finding, color: bool = False) -> str:
+    """One finding as one line; nothing from the file can break it into two."""
+    return (
+        f"{_paint(location(path, f.line, f.column, f.page), _BOLD, color)} "
+        f"{_paint(visible(f.rule_id), _BOLD, color)} "
+        f"{_paint(f.severity.value, _COLOURS[f.severity], color)} "
+        f"{visible(f.message)} {_paint('[' + visible(f.rule) + ']', _DIM, color)}"
+    )
+
+
+class TextReporter(Reporter):
+    """Findings grouped by file, a blank line between files, a closing count."""
+
+    def __init__(self, options: ReportOptions | None = None) -> None:
+        super().__init__(options)
+        self._groups = 0
+        self._files_with_findings: set[str] = set()
+
+    def _group(self, lines: list[str]) -> str:
+        if not lines:
+            return ""
+        self._groups += 1
+        return ("\n" if self._groups > 1 else "") + "\n".join(lines) + "\n"
+
+    def file(self, report: FileReport) -> str:
+        color = self.options.color
         group: list[str] = []
-        if show_letters:
-            group.extend(_letter_summary(file, color))
-        for f in file.findings:
-            group.append(
-                f"{_paint(location(file.path, f.line, f.column, f.page), _BOLD, color)} "
-                f"{_paint(f.rule_id, _BOLD, color)} "
-                f"{_paint(f.severity.value, _COLOURS[f.severity], color)} "
-                f"{f.message} {_paint('[' + f.rule + ']', _DIM, color)}"
-            )
-        if group:
-            if out:
-                out.append("")
-            out.extend(group)
-    if out:
-        out.append("")
-    out.append(_closing_line(result, color))
-    return "\n".join(out) + "\n"
+        if self.options.show_letters:
+            group.extend(_letter_summary(report, color))
+        group.extend(finding_line(report.path, f, color) for f in report.findings)
+        if report.findings:
+            self._files_with_findings.add(report.path)
+        return self._group(group)
+
+    def finish(self, end: RunEnd) -> str:
+        color = self.options.color
+        parts = []
+        for late in end.late:
+            if late.findings:
+                self._files_with_findings.add(late.path)
+            parts.append(self._group([finding_line(late.path, f, color) for f in late.findings]))
+        closing = closing_line(end.summary, len(self._files_with_findings), color)
+        parts.append(("\n" if self._groups else "") + closing + "\n")
+        return "".join(parts)
 
 
-def _closing_line(result: RunResult, color: bool) -> str:
-    summary = result.report.summary
+def closing_line(summary: Summary, files_with: int, color: bool) -> str:
     counts = ", ".join(
         _paint(_plural(summary.by_severity[s.value], s.value), _COLOURS[s], color)
         for s in Severity
         if summary.by_severity.get(s.value)
     )
-    files_with = sum(1 for f in result.report.files if f.findings)
     if summary.findings:
         line = (
             f"Found {_plural(summary.findings, 'finding')} ({counts}) in "
@@ -91,11 +115,11 @@ def _block_line(name: str, block: Block, detail: str) -> str:
 
 def _letter_summary(file: FileReport, color: bool) -> list[str]:
     letter: Letter | None = file.letter
-    head = _paint(file.path, _BOLD, color)
+    head = _paint(visible(file.path), _BOLD, color)
     if letter is None:
-        return [f"{head}: not checked ({file.error})"]
-    who = letter.organisation or "unknown body"
-    year = letter.review_year or "unknown year"
+        return [f"{head}: not checked ({visible(file.error or '')})"]
+    who = visible(letter.organisation or "unknown body")
+    year = visible(letter.review_year or "unknown year")
     lines = [f"{head}: {who}, annual review {year}"]
     s = letter.statistics
     up, comp, rem = s.upheld, s.compliance, s.remedy
@@ -142,6 +166,6 @@ def _letter_summary(file: FileReport, color: bool) -> list[str]:
             )
         )
     if letter.concerns:
-        kinds = ", ".join(sorted({c.kind.replace("_", " ") for c in letter.concerns}))
+        kinds = ", ".join(sorted({visible(c.kind).replace("_", " ") for c in letter.concerns}))
         lines.append(f"    concerns: {kinds}")
     return [line for line in lines if line]

@@ -1,0 +1,390 @@
+"""The runner: each file through the pipeline, each stage isolated, reports in order.
+
+    path -> Source (load) -> NormalisedText (normalise) -> Letter (extract) -> Findings (check)
+
+:class:`Pipeline` is what one process builds once (rules, limits, loaders) and
+then runs per file (:meth:`Pipeline.check`). A stage that fails on a file ends
+that file only: it gets one finding naming the stage and the reason
+(``check-failed``), every other file is checked and reported, and the run's exit
+status is 2, because a check that did not run is not a clean result.
+
+:func:`stream` writes each file's report as soon as it and every file before it
+are done, in sorted order, so nothing holds every letter's report. What later
+stages need about every letter (body-level rules over a body's years) is kept
+as a small :class:`LetterDigest` per letter and handed to a :data:`BodyStage`
+after the last file; its findings and its ``bodies`` section end the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from lgo_check import __version__
+from lgo_check.config import Config
+from lgo_check.extract import extract_letters
+from lgo_check.extract.layout import metadata_wording
+from lgo_check.load import Limits, LoadError, Target, discover, read_source
+from lgo_check.model import (
+    FileReport,
+    Finding,
+    Letter,
+    Number,
+    Report,
+    RuleInfo,
+    Span,
+    Summary,
+    ToolInfo,
+)
+from lgo_check.normalise import NormalisedText, normalise
+from lgo_check.plugins import Registry
+from lgo_check.report.base import Reporter, RunEnd, RunStart
+from lgo_check.rule import Hit, Rule, RuleOptions
+from lgo_check.selection import ActiveRule, select_rules
+from lgo_check.summary import Tally
+
+UNREADABLE = "unreadable-input"
+CHECK_FAILED = "check-failed"
+
+
+def _finding(active: ActiveRule, hit: Hit, norm: NormalisedText | None) -> Finding:
+    span = hit.span
+    if span is None and norm is not None:
+        span = norm.line_span(1, page=1 if norm.paged else None)
+    return Finding(
+        rule_id=active.rule.code,
+        rule=active.rule.name,
+        severity=active.severity,
+        message=hit.message,
+        line=span.line if span else 1,
+        column=span.column if span else 1,
+        end_line=span.end_line if span else 1,
+        end_column=span.end_column if span else 1,
+        page=span.page if span else None,
+        # A finding about something absent has no evidence text: its fingerprint must
+        # not change with whatever happens to be on line 1.
+        snippet=norm.snippet(hit.span) if (norm is not None and hit.span is not None) else None,
+    )
+
+
+def _rule_label(rule: Rule) -> str:
+    return f"rule {rule.code} {rule.name} (plugin '{rule.origin}')"
+
+
+class _BadHit(Exception):
+    """A rule returned something that is not a well-formed Hit."""
+
+
+def _checked_hit(hit: object) -> Hit:
+    """A rule's hit, refused unless it has the types the contract says."""
+    if not isinstance(hit, Hit):
+        raise _BadHit(f"returned {type(hit).__name__}, not a Hit")
+    if not isinstance(hit.message, str):
+        raise _BadHit(f"returned a Hit whose message is {type(hit.message).__name__}, not str")
+    if hit.span is not None and not isinstance(hit.span, Span):
+        raise _BadHit(f"returned a Hit whose span is {type(hit.span).__name__}, not a Span")
+    return hit
+
+
+def check_letter(
+    letter: Letter, rules: Sequence[ActiveRule], norm: NormalisedText | None, path: str
+) -> tuple[list[Finding], list[str]]:
+    """Run each rule on a letter; a rule that fails is reported and the others go on.
+
+    Returns the findings (sorted by place) and one message per rule that failed.
+    """
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for active in rules:
+        if active.rule.needs_annual_review and not letter.is_annual_review:
+            continue
+        try:
+            found = [
+                _finding(active, _checked_hit(hit), norm)
+                for hit in active.rule.check(letter, active.options) or ()
+            ]
+        except _BadHit as exc:
+            errors.append(f"{_rule_label(active.rule)} {exc}")
+            continue
+        except Exception as exc:
+            errors.append(f"{_rule_label(active.rule)} raised {type(exc).__name__}: {exc}")
+            continue
+        findings.extend(found)
+    findings.sort(key=lambda f: (f.page or 0, f.line or 0, f.column or 0, f.rule_id))
+    return findings, errors
+
+
+# --- what later stages keep about every letter -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LetterDigest:
+    """What is kept about each checked letter once its report is written.
+
+    Small on purpose (a few hundred bytes): the runner keeps one per letter for
+    the body-level stage, so memory stays flat in the number of files.
+    ``figures`` and ``statuses`` are keyed ``block.field`` (``upheld.rate_pct``,
+    ``compliance`` for a block's status); ``places`` holds where each figure is,
+    as ``(line, column, end_line, end_column, page)``.
+    """
+
+    path: str
+    organisation: str | None
+    review_year: str | None
+    layout: str | None
+    is_annual_review: bool
+    figures: dict[str, Number | None]
+    statuses: dict[str, str]
+    places: dict[str, tuple[int, int, int, int, int | None]]
+    concern_kinds: tuple[str, ...]
+
+    @classmethod
+    def of(cls, path: str, letter: Letter) -> LetterDigest:
+        figures: dict[str, Number | None] = {}
+        statuses: dict[str, str] = {}
+        places: dict[str, tuple[int, int, int, int, int | None]] = {}
+        for block_name in type(letter.statistics).model_fields:
+            block = getattr(letter.statistics, block_name)
+            if block is None:
+                continue
+            statuses[block_name] = block.status.value
+            for name, value in block:
+                if name in ("status", "spans"):
+                    continue
+                figures[f"{block_name}.{name}"] = value
+            for name, span in block.spans.items():
+                places[f"{block_name}.{name}"] = (
+                    span.line,
+                    span.column,
+                    span.end_line,
+                    span.end_column,
+                    span.page,
+                )
+        return cls(
+            path=path,
+            organisation=letter.organisation,
+            review_year=letter.review_year,
+            layout=letter.layout,
+            is_annual_review=letter.is_annual_review,
+            figures=figures,
+            statuses=statuses,
+            places=places,
+            concern_kinds=tuple(sorted({c.kind for c in letter.concerns})),
+        )
+
+
+@dataclass
+class BodyResult:
+    """What the body-level stage adds at the end of a run.
+
+    ``findings`` are per file (a :class:`FileReport` with only ``path`` and
+    ``findings`` set, pointing at the newest letter of a body); ``bodies`` is
+    written as the report's ``bodies`` section where the format has one;
+    ``errors`` are failures of body-level rules (exit status 2).
+    """
+
+    findings: list[FileReport] = field(default_factory=list)
+    bodies: list[dict[str, Any]] | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+#: Run after every file, over the digests of every checked letter in path order.
+BodyStage = Callable[[Sequence[LetterDigest]], BodyResult]
+
+
+# --- one file through the pipeline ---------------------------------------------------
+
+
+@dataclass
+class FileOutcome:
+    """One file's report, the internal failures met on it, and its digest."""
+
+    report: FileReport
+    errors: list[str] = field(default_factory=list)
+    digest: LetterDigest | None = None
+
+
+class Pipeline:
+    """The per-file pipeline, built once per process."""
+
+    def __init__(self, config: Config, registry: Registry) -> None:
+        self.rules = select_rules(registry, config)
+        self.loaders = list(registry.loaders)
+        self.spacy_model = config.spacy_model
+        self.limits = Limits(
+            max_bytes=config.max_file_bytes,
+            max_pages=config.max_pages,
+            max_seconds=config.timeout_seconds,
+        )
+        self.artefacts = metadata_wording().artefacts
+        self.unreadable = next((a for a in self.rules if a.rule.name == UNREADABLE), None)
+        failed = registry.find(CHECK_FAILED)
+        if failed is None:  # pragma: no cover - the built-in plugin always provides it
+            from lgo_check.builtin_rules import CheckFailed
+
+            failed = CheckFailed()
+        # Always reported, selected or not: a failure must not be hidden by --select.
+        self.failure = ActiveRule(failed, failed.severity, RuleOptions())
+
+    def rule_infos(self) -> list[RuleInfo]:
+        """The rules that run, and check-failed, which any file may get, in code order."""
+        rules = [a.rule for a in self.rules]
+        if self.failure.rule not in rules:
+            rules.append(self.failure.rule)
+        return [rule.info() for rule in sorted(rules, key=lambda r: r.code)]
+
+    def failed(self, target: Target, stage: str, reason: str) -> FileOutcome:
+        """The report of a file on which a stage failed before its rules could run."""
+        message = f"{stage} failed: {reason}"
+        finding = _finding(self.failure, Hit(f"Checking failed in {message}."), None)
+        return FileOutcome(
+            FileReport(path=target.display, findings=[finding], checked=False, error=message),
+            [f"{target.display}: {message}"],
+        )
+
+    def check(self, target: Target) -> FileOutcome:
+        """Load, normalise, extract and check one file; never raises for the file's sake."""
+        file_limits = self.limits.started()
+        try:
+            source = read_source(target, self.loaders, file_limits)
+            norm = normalise(source, self.artefacts)
+            file_limits.check_time("after normalising")
+        except LoadError as exc:
+            return FileOutcome(self._not_checked(target, str(exc)))
+        except Exception as exc:  # a loader plugin's bug must not end the run
+            return self.failed(target, "reading", f"{type(exc).__name__}: {exc}")
+        try:
+            [letter] = extract_letters([norm], self.spacy_model)
+        except Exception as exc:
+            return self.failed(target, "extraction", f"{type(exc).__name__}: {exc}")
+        findings, rule_errors = check_letter(letter, self.rules, norm, target.display)
+        for error in rule_errors:
+            findings.append(
+                _finding(self.failure, Hit(f"Checking failed in the rules: {error}."), None)
+            )
+        report = FileReport(
+            path=target.display, format=source.format, letter=letter, findings=findings
+        )
+        return FileOutcome(
+            report,
+            [f"{target.display}: {error}" for error in rule_errors],
+            LetterDigest.of(target.display, letter),
+        )
+
+    def _not_checked(self, target: Target, reason: str) -> FileReport:
+        findings = []
+        if self.unreadable is not None:
+            findings.append(
+                _finding(self.unreadable, Hit(f"Could not be checked: {reason}."), None)
+            )
+        return FileReport(path=target.display, findings=findings, checked=False, error=reason)
+
+
+def check_files(targets: Sequence[Target], pipeline: Pipeline) -> Iterator[FileOutcome]:
+    """Each target's outcome, in the targets' order."""
+    for target in targets:
+        yield pipeline.check(target)
+
+
+# --- a whole run -----------------------------------------------------------------------
+
+
+@dataclass
+class RunOutcome:
+    """How a streamed run ended: its counts and its internal errors."""
+
+    summary: Summary
+    errors: list[str]
+    rules: list[RuleInfo]
+
+
+def stream(
+    paths: Sequence[Path],
+    config: Config,
+    registry: Registry,
+    reporter: Reporter,
+    out: IO[str],
+    *,
+    body_stage: BodyStage | None = None,
+    exclude: Sequence[Path] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> RunOutcome:
+    """Check every letter under the paths, writing each report to ``out`` as it is ready.
+
+    ``exclude`` are files never read as letters (the report being written).
+    ``progress(done, total)`` is called after each file.
+    """
+    pipeline = Pipeline(config, registry)
+    targets = [t for t in discover(paths, registry.extensions()) if not _excluded(t, exclude)]
+    rules = pipeline.rule_infos()
+    errors = list(registry.errors)
+    tally = Tally()
+    digests: list[LetterDigest] = []
+    out.write(reporter.start(RunStart(tool=ToolInfo(version=__version__), rules=rules)))
+    for done, outcome in enumerate(check_files(targets, pipeline), start=1):
+        report = outcome.report
+        try:
+            chunk = reporter.file(report)
+        except Exception as exc:  # one file's report that cannot be written costs only it
+            outcome = pipeline.failed(
+                Target(Path(report.path), report.path), "rendering", f"{type(exc).__name__}: {exc}"
+            )
+            report = outcome.report
+            chunk = reporter.file(report)
+        out.write(chunk)
+        tally.add_file(report)
+        errors.extend(outcome.errors)
+        if outcome.digest is not None:
+            digests.append(outcome.digest)
+        if progress is not None:
+            progress(done, len(targets))
+    late = BodyResult()
+    if body_stage is not None:
+        try:
+            late = body_stage(digests)
+        except Exception as exc:
+            late = BodyResult(errors=[f"body-level rules failed: {type(exc).__name__}: {exc}"])
+    for file in late.findings:
+        tally.add_findings(file.findings)
+    errors.extend(late.errors)
+    summary = tally.summary()
+    out.write(reporter.finish(RunEnd(summary, errors, late.findings, late.bodies)))
+    return RunOutcome(summary, errors, rules)
+
+
+def _excluded(target: Target, exclude: Sequence[Path]) -> bool:
+    for path in exclude:
+        try:
+            if target.path.samefile(path):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@dataclass
+class RunResult:
+    """A whole run held in memory (for the API and tests; the CLI streams instead)."""
+
+    report: Report
+    errors: list[str]
+    #: The rules that ran (and check-failed), in code order.
+    rules: list[RuleInfo] = field(default_factory=list)
+
+
+def run(paths: Sequence[Path], config: Config, registry: Registry) -> RunResult:
+    """Check every letter under the paths and return the whole report."""
+    pipeline = Pipeline(config, registry)
+    targets = discover(paths, registry.extensions())
+    errors = list(registry.errors)
+    reports: list[FileReport] = []
+    for outcome in check_files(targets, pipeline):
+        reports.append(outcome.report)
+        errors.extend(outcome.errors)
+    tally = Tally()
+    for file in reports:
+        tally.add_file(file)
+    whole = Report(tool=ToolInfo(version=__version__), files=reports, summary=tally.summary())
+    return RunResult(whole, errors, pipeline.rule_infos())

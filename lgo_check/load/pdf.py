@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
@@ -132,43 +133,147 @@ def _import_pdfium() -> tuple[Any, Any]:
     return pypdfium2, pypdfium2.raw
 
 
-def _fragments(textpage: Any, raw: Any) -> tuple[list[_Fragment], list[float]]:
-    """A page's fragments in stream order, and the font size of each of its glyphs."""
+#: Characters PDFium reports that are not text: NUL, controls, non-characters.
+_NOT_TEXT: dict[int, int | str | None] = dict.fromkeys([*range(0x00, 0x20), 0x7F, 0xFFFE, 0xFFFF])
+_NOT_TEXT[0x02] = "-"  # PDFium's mark for a hyphen at the end of a line
+_NOT_TEXT.update({0x09: " ", 0x0A: " ", 0x0D: " "})
+_NOT_TEXT.update(_LIGATURES)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def clean_text(text: str) -> str:
+    """PDF text as a str a person can read: surrogate pairs joined, lone halves dropped.
+
+    A character outside the Basic Multilingual Plane (an emoji, a mathematical
+    letter) comes out of PDFium as two UTF-16 halves, one per character slot; a
+    valid pair is joined into one character, and a half without its partner is
+    dropped rather than kept as a code point no encoder accepts.
+    """
+    if _SURROGATE.search(text):
+        joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        text = _SURROGATE.sub("", joined)
+    return " ".join(text.translate(_NOT_TEXT).split())
+
+
+class _TextPage:
+    """A PDFium text page read in bulk: all its text in one call, boxes per text object.
+
+    PDFium lists a page's characters object by object (a text object is one run
+    of text in one font), grouping objects that share a line and putting a
+    generated line break between lines. ``FPDFText_CountRects`` over a range of
+    characters gives one box per text object in it, so a line's objects, and the
+    gaps between them, come from a few calls, never one call per character.
+    """
+
+    def __init__(self, textpage: Any, raw: Any, chars: int) -> None:
+        self.textpage, self.raw, self.chars = textpage, raw, chars
+        buffer = (ctypes.c_ushort * (chars + 1))()
+        written = max(raw.FPDFText_GetText(textpage, 0, chars, buffer) - 1, 0)
+        text = ctypes.string_at(buffer, 2 * written).decode("utf-16-le", "surrogatepass")
+        if len(text) != written:
+            # Surrogate pairs were joined; keep one slot per character slot instead.
+            text = "".join(map(chr, buffer[:written]))
+        self.text = text
+        #: Whether text index and character index are the same (no slot left out).
+        self.aligned = written == chars
+        self._left, self._top = ctypes.c_double(), ctypes.c_double()
+        self._right, self._bottom = ctypes.c_double(), ctypes.c_double()
+        self._x, self._y = ctypes.c_double(), ctypes.c_double()
+        self._loose = raw.FS_RECTF()
+
+    def char_index(self, text_index: int) -> int:
+        if self.aligned:
+            return text_index
+        return int(self.raw.FPDFText_GetCharIndexFromTextIndex(self.textpage, text_index))
+
+    def text_index(self, char_index: int) -> int:
+        if self.aligned:
+            return char_index
+        return int(self.raw.FPDFText_GetTextIndexFromCharIndex(self.textpage, char_index))
+
+    def lines(self) -> Iterator[tuple[int, int]]:
+        """PDFium's lines as character ranges [start, end)."""
+        for match in _LINE.finditer(self.text):
+            start, end = self.char_index(match.start()), self.char_index(match.end() - 1) + 1
+            if 0 <= start < end:
+                yield start, end
+
+    def boxes(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
+        """(left, bottom, right, top) of each text object among the characters."""
+        raw, page = self.raw, self.textpage
+        out = []
+        for number in range(raw.FPDFText_CountRects(page, start, count)):
+            raw.FPDFText_GetRect(page, number, self._left, self._top, self._right, self._bottom)
+            out.append((self._left.value, self._bottom.value, self._right.value, self._top.value))
+        return out
+
+    def object_start(self, start: int, end: int, number: int, after: int) -> int:
+        """The first character of the ``number``-th text object in [start, end).
+
+        Binary search on the count of objects in a growing range (at least
+        ``after + 1``): a dozen calls, each a loop in PDFium's own code.
+        """
+        low, high = after + 1 - start, end - start
+        while low < high:
+            middle = (low + high) // 2
+            if self.raw.FPDFText_CountRects(self.textpage, start, middle) > number:
+                high = middle
+            else:
+                low = middle + 1
+        return start + low - 1
+
+    def size(self, index: int) -> float:
+        return float(self.raw.FPDFText_GetFontSize(self.textpage, index))
+
+    def origin_and_loose(self, index: int) -> tuple[float, float, float]:
+        """The baseline of a character and the bottom and top of its loose box."""
+        raw, page, loose = self.raw, self.textpage, self._loose
+        raw.FPDFText_GetCharOrigin(page, index, self._x, self._y)
+        raw.FPDFText_GetLooseCharBox(page, index, loose)
+        return self._y.value, min(loose.bottom, loose.top), max(loose.bottom, loose.top)
+
+    def slice(self, start: int, end: int) -> str:
+        return self.text[self.text_index(start) : self.text_index(end - 1) + 1]
+
+
+def _fragments(page: _TextPage) -> tuple[list[_Fragment], list[float]]:
+    """A page's fragments in PDFium's order, and the font size of each of its characters.
+
+    A fragment is a run of text objects within one of PDFium's lines that sit on
+    one baseline with no gutter between them: consecutive objects are joined when
+    their baselines are within 0.3 em and the gap between them is between -0.5 em
+    and ``GUTTER_EM`` ems (em: the smaller of their font sizes).
+    """
     fragments: list[_Fragment] = []
     sizes: list[float] = []
-    current: _Fragment | None = None
-    space = False
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    for index in range(textpage.count_chars()):
-        code = raw.FPDFText_GetUnicode(textpage, index)
-        char = chr(code) if 0 < code < 0x110000 else ""
-        if char in ("", "\r", "\n") or code in (0xFFFE, 0xFFFF):
-            current, space = None, False
+    for start, end in page.lines():
+        boxes = page.boxes(start, end - start)
+        if not boxes:
             continue
-        if char.isspace():
-            space = current is not None
-            continue
-        if code == 0x02:  # PDFium's mark for a hyphen at the end of a line
-            char = "-"
-        elif code < 0x20:
-            continue
-        char = char.translate(_LIGATURES)
-        left, bottom, right, top = textpage.get_charbox(index, loose=True)
-        size = float(raw.FPDFText_GetFontSize(textpage, index)) or (top - bottom) or 1.0
-        raw.FPDFText_GetCharOrigin(textpage, index, ox, oy)
-        baseline = oy.value
-        sizes.append(size)
-        if current is not None:
-            em = min(size, current.size)
-            same_line = abs(baseline - current.baseline) <= 0.3 * em
-            gap = left - current.x1
-            if same_line and -0.5 * em <= gap < GUTTER_EM * em:
-                current.extend((" " if space else "") + char, right, bottom, top, size)
-                space = False
+        starts = [start]
+        for number in range(1, len(boxes)):
+            starts.append(page.object_start(start, end, number, starts[-1]))
+        starts.append(end)
+        current: _Fragment | None = None
+        for number, box in enumerate(boxes):
+            first = starts[number]
+            baseline, loose_bottom, loose_top = page.origin_and_loose(first)
+            size = page.size(first) or (loose_top - loose_bottom) or 1.0
+            text = clean_text(page.slice(first, starts[number + 1]))
+            if not text:
                 continue
-        current = _Fragment(char, left, right, bottom, top, baseline, size)
-        fragments.append(current)
-        space = False
+            sizes.extend([size] * len(text))
+            bottom, top = min(loose_bottom, box[1]), max(loose_top, box[3])
+            if current is not None:
+                em = min(size, current.size)
+                same_line = abs(baseline - current.baseline) <= 0.3 * em
+                gap = box[0] - current.x1
+                if same_line and -0.5 * em <= gap < GUTTER_EM * em:
+                    current.extend(" " + text, box[2], bottom, top, size)
+                    continue
+            current = _Fragment(text, box[0], box[2], bottom, top, baseline, size)
+            fragments.append(current)
     return fragments, sizes
 
 
@@ -359,7 +464,7 @@ class PdfLoader:
                 textpage = page.get_textpage()
             except Exception:  # PdfiumError, or worse, on a damaged page
                 raise LoadError(f"PDF is damaged: page {number + 1} cannot be read") from None
-            fragments, page_sizes = _fragments(textpage, raw)
+            fragments, page_sizes = _fragments(_TextPage(textpage, raw, textpage.count_chars()))
             textpage.close()
             page.close()
             per_page.append(fragments)

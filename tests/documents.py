@@ -352,3 +352,138 @@ def lists_and_columns_pdf(path: Path | str) -> Path:
     out = Path(path)
     pdf.output(str(out))
     return out
+
+
+# --- PDFs written byte by byte, for files no PDF library would make -------------------
+
+
+class RawPdf:
+    """A PDF assembled from numbered objects: enough to build hostile files by hand.
+
+    Pages use one font, Helvetica, as ``/F1``, optionally with a ToUnicode map
+    (``to_unicode``) so that a code can stand for any Unicode text, and may draw
+    form XObjects named ``/X0``, ``/X1``... added with ``form``.
+    """
+
+    def __init__(self, to_unicode: dict[int, str] | None = None) -> None:
+        self.objects: list[bytes] = [b"", b""]  # 1: catalog, 2: page tree
+        self.pages: list[int] = []
+        font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding"
+        if to_unicode:
+            entries = b"".join(
+                b"<%02X> <%s>\n" % (code, text.encode("utf-16-be", "surrogatepass").hex().encode())
+                for code, text in sorted(to_unicode.items())
+            )
+            cmap = (
+                b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+                b"/CMapName /Hostile def 1 begincodespacerange <00> <FF> endcodespacerange\n"
+                + b"%d beginbfchar\n" % len(to_unicode)
+                + entries
+                + b"endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
+            )
+            font += b" /ToUnicode %d 0 R" % self.add_stream(cmap)
+        self.font = self.add(font + b" >>")
+        self.forms: list[int] = []
+
+    def add(self, body: bytes) -> int:
+        self.objects.append(body)
+        return len(self.objects)
+
+    def add_stream(self, content: bytes, dictionary: bytes = b"") -> int:
+        return self.add(
+            b"<< "
+            + dictionary
+            + b" /Length %d >>\nstream\n" % len(content)
+            + content
+            + b"\nendstream"
+        )
+
+    def _resources(self, forms: list[int]) -> bytes:
+        names = b" ".join(b"/X%d %d 0 R" % (n, ref) for n, ref in enumerate(forms))
+        xobjects = b" /XObject << " + names + b" >>" if forms else b""
+        return b"<< /Font << /F1 %d 0 R >>%s >>" % (self.font, xobjects)
+
+    def form(self, content: bytes, draws: list[int] | None = None) -> int:
+        """A form XObject; ``draws`` are the forms it may draw as /X0, /X1..."""
+        ref = self.add_stream(
+            content,
+            b"/Type /XObject /Subtype /Form /BBox [0 0 600 850] /Resources "
+            + self._resources(draws or []),
+        )
+        self.forms.append(ref)
+        return ref
+
+    def page(
+        self, content: bytes, size: tuple[float, float] = (595, 842), forms: list[int] | None = None
+    ) -> None:
+        contents = self.add_stream(content)
+        self.pages.append(
+            self.add(
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources %s /Contents %d 0 R >>"
+                % (
+                    repr(size[0]).encode(),
+                    repr(size[1]).encode(),
+                    self._resources(forms or []),
+                    contents,
+                )
+            )
+        )
+
+    def write(self, path: Path | str) -> Path:
+        self.objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+        kids = b" ".join(b"%d 0 R" % ref for ref in self.pages)
+        self.objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self.pages))
+        out = bytearray(b"%PDF-1.7\n")
+        offsets = []
+        for number, body in enumerate(self.objects, start=1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+            len(self.objects) + 1,
+            xref,
+        )
+        target = Path(path)
+        target.write_bytes(bytes(out))
+        return target
+
+
+def text_ops(lines: list[str], size: float = 11, top: float = 780, left: float = 72) -> bytes:
+    """Content-stream operators showing lines of (Windows-1252) text, one under another."""
+    ops = [
+        b"BT /F1 %s Tf %s TL %s %s Td"
+        % (str(size).encode(), str(size * 1.3).encode(), str(left).encode(), str(top).encode())
+    ]
+    for line in lines:
+        escaped = (
+            line.encode("cp1252")
+            .replace(b"\\", b"\\\\")
+            .replace(b"(", b"\\(")
+            .replace(b")", b"\\)")
+        )
+        ops.append(b"(" + escaped + b") Tj T*")
+    ops.append(b"ET")
+    return b"\n".join(ops)
+
+
+def outside_bmp_pdf(path: Path | str) -> Path:
+    """A letter line whose font maps codes to characters outside the BMP, and to a lone half.
+
+    ``X`` stands for U+1D400 (mathematical bold capital A), ``Y`` for U+1F600 (an
+    emoji), and ``Z`` for a high surrogate with no partner (a broken ToUnicode map).
+    """
+    pdf = RawPdf(to_unicode={ord("X"): "\U0001d400", ord("Y"): "\U0001f600", ord("Z"): "\ud835"})
+    pdf.page(text_ops(["Annual Review letter 2023-24", "Grade X and a smile Y and a half Z here."]))
+    return pdf.write(path)
+
+
+def amplifying_pdf(path: Path | str, depth: int = 40) -> Path:
+    """A small PDF whose forms each draw the next twice: 2**depth text objects when read."""
+    pdf = RawPdf()
+    inner = pdf.form(text_ops(["deep"]))
+    for _ in range(depth):
+        inner = pdf.form(b"/X0 Do /X0 Do", draws=[inner])
+    pdf.page(text_ops(["Annual Review letter 2023-24"]) + b"\n/X0 Do", forms=[inner])
+    return pdf.write(path)

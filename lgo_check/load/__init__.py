@@ -12,9 +12,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from lgo_check.model import Source
+if TYPE_CHECKING:  # the PDF reader's helper process imports this module without pydantic
+    from lgo_check.model import Source
 
 
 class LoadError(Exception):
@@ -28,6 +29,10 @@ class Limits:
     max_bytes: int = 20_000_000
     max_pages: int = 50
     max_seconds: float = 30.0
+    #: Characters on one PDF page (a dense letter page has about 5,000).
+    max_chars_per_page: int = 200_000
+    #: Resident memory of the PDF reader's helper process.
+    max_memory_bytes: int = 1_500_000_000
     #: When reading the current file must end (time.monotonic()); set by read_source.
     deadline: float | None = None
 

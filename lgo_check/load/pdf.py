@@ -47,10 +47,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lgo_check.load import Limits, LoadError
-from lgo_check.model import Source
+
+if TYPE_CHECKING:
+    from lgo_check.model import Source
 
 #: A horizontal gap at least this many ems wide separates columns, not words.
 GUTTER_EM = 1.2
@@ -60,6 +62,8 @@ MIN_COLUMN_ROWS = 2
 MIN_COLUMN_EM = 4.0
 #: The end-of-file marker must be this near the end (the PDF reference's tolerance).
 EOF_WINDOW = 1024
+#: The largest page the PDF reference allows (200 inches); a bigger one is refused.
+MAX_PAGE_POINTS = 14_400
 
 # Typographic ligatures some fonts map to one character: "satisﬁed" must read "satisfied".
 _LIGATURES = str.maketrans(
@@ -237,7 +241,9 @@ class _TextPage:
         return self.text[self.text_index(start) : self.text_index(end - 1) + 1]
 
 
-def _fragments(page: _TextPage) -> tuple[list[_Fragment], list[float]]:
+def _fragments(
+    page: _TextPage, limits: Limits | None = None, where: str = ""
+) -> tuple[list[_Fragment], list[float]]:
     """A page's fragments in PDFium's order, and the font size of each of its characters.
 
     A fragment is a run of text objects within one of PDFium's lines that sit on
@@ -247,7 +253,9 @@ def _fragments(page: _TextPage) -> tuple[list[_Fragment], list[float]]:
     """
     fragments: list[_Fragment] = []
     sizes: list[float] = []
-    for start, end in page.lines():
+    for line, (start, end) in enumerate(page.lines()):
+        if limits is not None and line % 64 == 63:
+            limits.check_time(where)
         boxes = page.boxes(start, end - start)
         if not boxes:
             continue
@@ -413,61 +421,103 @@ def page_lines(fragments: list[_Fragment], body_size: float) -> list[str]:
     return lines
 
 
+def read_pdf_pages(data: bytes, limits: Limits) -> list[str]:
+    """A PDF's pages as text in reading order, read in this process; LoadError if it cannot be.
+
+    Bounded: the page count, each page's size and number of characters, and the
+    time (checked between pages and between lines). Memory and a hard stop on time
+    need a separate process: see ``lgo_check.load.pdfworker``.
+    """
+    pdfium, raw = _import_pdfium()
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == raw.FPDF_ERR_PASSWORD:
+            raise LoadError(
+                "PDF is encrypted (password-protected); save a copy without a password to check it"
+            ) from None
+        if code == raw.FPDF_ERR_SECURITY:
+            raise LoadError("PDF is encrypted with an unsupported security scheme") from None
+        raise LoadError("PDF is damaged and cannot be opened") from None
+    try:
+        return _read(document, raw, limits)
+    finally:
+        document.close()
+
+
+def _read(document: Any, raw: Any, limits: Limits) -> list[str]:
+    count = len(document)
+    if count > limits.max_pages:
+        raise LoadError(
+            f"PDF has {count} pages, over the limit of {limits.max_pages} "
+            "(set max-pages in the configuration to raise it)"
+        )
+    if count == 0:
+        raise LoadError("PDF has no pages")
+    size = raw.FS_SIZEF()
+    for number in range(count):
+        # Before any page is loaded: PDFium's text layout allocates by page size.
+        if raw.FPDF_GetPageSizeByIndexF(document, number, size) and (
+            max(size.width, size.height) > MAX_PAGE_POINTS
+        ):
+            raise LoadError(
+                f"PDF page {number + 1} is {size.width:,.0f} x {size.height:,.0f} points, "
+                f"over the limit of {MAX_PAGE_POINTS:,} (the largest a PDF page may be)"
+            )
+    per_page: list[list[_Fragment]] = []
+    sizes: list[float] = []
+    for number in range(count):
+        where = f"at page {number + 1} of {count}"
+        limits.check_time(where)
+        try:
+            page = document[number]
+            textpage = page.get_textpage()
+        except Exception:  # PdfiumError, or worse, on a damaged page
+            raise LoadError(f"PDF is damaged: page {number + 1} cannot be read") from None
+        try:
+            chars = textpage.count_chars()
+            if chars > limits.max_chars_per_page:
+                raise LoadError(
+                    f"PDF page {number + 1} has {chars:,} characters, over the limit of "
+                    f"{limits.max_chars_per_page:,} per page"
+                )
+            fragments, page_sizes = _fragments(_TextPage(textpage, raw, chars), limits, where)
+        finally:
+            textpage.close()
+            page.close()
+        per_page.append(fragments)
+        sizes.extend(page_sizes)
+    body_size = median(sizes) if sizes else 12.0
+    return ["\n".join(page_lines(fragments, body_size)) for fragments in per_page]
+
+
 class PdfLoader:
-    """PDF files with a text layer; scans without one are refused with a reason."""
+    """PDF files with a text layer; scans without one are refused with a reason.
+
+    PDFium runs in a helper process (``pdfworker``), so that a file that would
+    take all the memory or hang is stopped at the limit and reported, and the run
+    goes on. ``isolated = False`` reads in this process (benchmarks, debugging).
+    """
 
     format = "pdf"
     extensions: tuple[str, ...] = (".pdf",)
+    isolated = True
 
     def sniff(self, head: bytes) -> bool:
         return head.startswith(b"%PDF-")
 
     def load(self, path: Path, data: bytes, display: str, limits: Limits) -> Source:
-        pdfium, raw = _import_pdfium()
+        from lgo_check.model import Source
+
         if b"%%EOF" not in data[-EOF_WINDOW:]:
             raise LoadError("PDF is truncated or damaged (it has no end-of-file marker)")
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            code = getattr(exc, "err_code", None)
-            if code == raw.FPDF_ERR_PASSWORD:
-                raise LoadError(
-                    "PDF is encrypted (password-protected); save a copy without a password "
-                    "to check it"
-                ) from None
-            if code == raw.FPDF_ERR_SECURITY:
-                raise LoadError("PDF is encrypted with an unsupported security scheme") from None
-            raise LoadError("PDF is damaged and cannot be opened") from None
-        try:
-            pages = self._read(document, raw, limits)
-        finally:
-            document.close()
+        if self.isolated:
+            from lgo_check.load.pdfworker import read_isolated
+
+            pages = read_isolated(data, limits)
+        else:
+            pages = read_pdf_pages(data, limits)
         if not any(page.strip() for page in pages):
             raise LoadError("PDF has no text layer (a scanned image?); run OCR on it first")
         return Source(path=display, format=self.format, text="\f".join(pages), paged=True)
-
-    def _read(self, document: Any, raw: Any, limits: Limits) -> list[str]:
-        count = len(document)
-        if count > limits.max_pages:
-            raise LoadError(
-                f"PDF has {count} pages, over the limit of {limits.max_pages} "
-                "(set max-pages in the configuration to raise it)"
-            )
-        if count == 0:
-            raise LoadError("PDF has no pages")
-        per_page: list[list[_Fragment]] = []
-        sizes: list[float] = []
-        for number in range(count):
-            limits.check_time(f"at page {number + 1} of {count}")
-            try:
-                page = document[number]
-                textpage = page.get_textpage()
-            except Exception:  # PdfiumError, or worse, on a damaged page
-                raise LoadError(f"PDF is damaged: page {number + 1} cannot be read") from None
-            fragments, page_sizes = _fragments(_TextPage(textpage, raw, textpage.count_chars()))
-            textpage.close()
-            page.close()
-            per_page.append(fragments)
-            sizes.extend(page_sizes)
-        body_size = median(sizes) if sizes else 12.0
-        return ["\n".join(page_lines(fragments, body_size)) for fragments in per_page]

@@ -1,0 +1,255 @@
+"""PDFium in a helper process: a PDF that would take all the memory or never end is stopped.
+
+PDFium is C++ running inside the process: a PDF whose drawing objects each draw
+the next twice grows to gigabytes while a page loads, before Python gets control
+back, and a check of the clock between pages cannot stop one page that takes
+minutes. So PDFs are read by a helper process, started once and reused for every
+PDF. The parent waits for each answer with the file's deadline, watching the
+helper's resident memory; past either limit it kills the helper, reports the
+file, and starts a new helper for the next PDF. If the helper cannot be started
+at all, PDFs are read in this process (still bounded in pages, page size,
+characters and time between pages).
+
+Protocol, over the helper's stdin and stdout: a request is one JSON line (the
+data's size and the limits) and then the PDF's bytes; an answer is an 8-byte
+length and a JSON object: ``{"pages": [...]}``, ``{"error": reason}`` (a
+LoadError) or ``{"failure": description}`` (a bug).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from lgo_check.load import Limits, LoadError
+
+#: How often the parent looks at the helper's memory while it works.
+POLL_SECONDS = 0.02
+#: Most an answer may be (the text of max-pages pages); more is a broken helper.
+MAX_ANSWER_BYTES = 256_000_000
+
+
+class _Helper:
+    """One running helper process."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parent.parent.parent)
+        # -I: the helper ignores PYTHON* variables and the current folder, so a
+        # file named like a module next to the letters is never imported.
+        code = (
+            f"import sys; sys.path.insert(0, {package_root!r}); "
+            "from lgo_check.load.pdfworker import serve; serve()"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.page_size = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+    def resident_bytes(self) -> int | None:
+        """The helper's resident memory (Linux), or None where it cannot be read."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * self.page_size
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def ask(self, data: bytes, limits: Limits) -> dict[str, Any]:
+        """Send one PDF and wait for the answer; LoadError when a limit is reached."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        request = {
+            "size": len(data),
+            "max_pages": limits.max_pages,
+            "max_chars_per_page": limits.max_chars_per_page,
+            "max_seconds": limits.max_seconds,
+            "seconds_left": _seconds_left(limits),
+        }
+        try:
+            self.process.stdin.write(json.dumps(request).encode("ascii") + b"\n")
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise _HelperDied() from None
+        header = self._read(8, limits)
+        size = int.from_bytes(header, "big")
+        if size > MAX_ANSWER_BYTES:
+            raise _HelperDied()
+        answer = json.loads(self._read(size, limits))
+        if not isinstance(answer, dict):
+            raise _HelperDied()
+        return answer
+
+    def _read(self, size: int, limits: Limits) -> bytes:
+        """Exactly ``size`` bytes of the answer, watching the deadline and memory."""
+        stdout = self.process.stdout
+        assert stdout is not None
+        chunks: list[bytes] = []
+        wanted = size
+        with selectors.DefaultSelector() as selector:
+            selector.register(stdout, selectors.EVENT_READ)
+            while wanted:
+                if not selector.select(POLL_SECONDS):
+                    self._check(limits)
+                    continue
+                chunk = os.read(stdout.fileno(), min(wanted, 1 << 20))
+                if not chunk:
+                    raise _HelperDied()
+                chunks.append(chunk)
+                wanted -= len(chunk)
+        return b"".join(chunks)
+
+    def _check(self, limits: Limits) -> None:
+        if limits.deadline is not None and time.monotonic() > limits.deadline:
+            self.kill()
+            raise LoadError(
+                f"reading took longer than the limit of {limits.max_seconds:g} s "
+                "(set timeout-seconds in the configuration to raise it)"
+            )
+        resident = self.resident_bytes()
+        if resident is not None and resident > limits.max_memory_bytes:
+            self.kill()
+            raise LoadError(
+                f"reading the PDF needed more than {limits.max_memory_bytes // 1_000_000:,} MB "
+                "of memory (a PDF built to exhaust memory, or far denser than a letter)"
+            )
+        if not self.alive():
+            raise _HelperDied()
+
+
+class _HelperDied(Exception):
+    """The helper ended or answered nonsense (PDFium crashed on the file)."""
+
+
+def _seconds_left(limits: Limits) -> float | None:
+    if limits.deadline is None:
+        return None
+    return max(limits.deadline - time.monotonic(), 0.0)
+
+
+_lock = threading.Lock()
+_helper: _Helper | None = None
+_unavailable = False
+
+
+def _stop_helper() -> None:
+    global _helper
+    if _helper is not None:
+        _helper.kill()
+        _helper = None
+
+
+atexit.register(_stop_helper)
+
+
+def read_isolated(data: bytes, limits: Limits) -> list[str]:
+    """A PDF's pages read by the helper process; LoadError with the reason if not."""
+    from lgo_check.load.pdf import read_pdf_pages
+
+    global _helper, _unavailable
+    with _lock:
+        if _unavailable:
+            return read_pdf_pages(data, limits)
+        if _helper is None or not _helper.alive():
+            try:
+                _helper = _Helper()
+            except OSError:
+                _unavailable = True
+                return read_pdf_pages(data, limits)
+        helper = _helper
+        try:
+            answer = helper.ask(data, limits)
+        except _HelperDied:
+            helper.kill()
+            _helper = None
+            raise LoadError(
+                "the PDF reader (PDFium) crashed on this file; it is damaged or built to "
+                "break readers"
+            ) from None
+        except LoadError:
+            _helper = None  # killed at a limit; the next PDF gets a new helper
+            raise
+    if "pages" in answer and isinstance(answer["pages"], list):
+        return [str(page) for page in answer["pages"]]
+    if "error" in answer:
+        raise LoadError(str(answer["error"]))
+    raise RuntimeError(f"the PDF reader failed: {answer.get('failure', answer)}")
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill the helper if the parent dies (no orphan left working)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    chunks: list[bytes] = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def serve() -> None:
+    """The helper's loop: read a request, answer it, until stdin closes."""
+    from lgo_check.load.pdf import read_pdf_pages
+
+    _die_with_parent()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        line = stdin.readline()
+        if not line:
+            return
+        request = json.loads(line)
+        data = _read_exactly(stdin, int(request["size"]))
+        if data is None:
+            return
+        left = request["seconds_left"]
+        limits = Limits(
+            max_pages=int(request["max_pages"]),
+            max_chars_per_page=int(request["max_chars_per_page"]),
+            max_seconds=float(request["max_seconds"]),
+            deadline=None if left is None else time.monotonic() + float(left),
+        )
+        answer: dict[str, Any]
+        try:
+            answer = {"pages": read_pdf_pages(data, limits)}
+        except LoadError as exc:
+            answer = {"error": str(exc)}
+        except Exception as exc:  # reported to the parent as the loader's failure
+            answer = {"failure": f"{type(exc).__name__}: {exc}"}
+        body = json.dumps(answer).encode("ascii")
+        stdout.write(len(body).to_bytes(8, "big") + body)
+        stdout.flush()

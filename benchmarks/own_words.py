@@ -124,14 +124,23 @@ def index(references: Iterable[tuple[str, str]], size: int) -> dict[tuple[str, .
     return grams
 
 
+# A piece of a template phrase this long is template too (a layout pattern, a quoted label).
+TEMPLATE_PIECE = 5
+
+
 def template_mask(ws: list[Word]) -> list[bool]:
-    """True for each word that belongs to a TEMPLATE phrase."""
+    """True for each word inside a TEMPLATE phrase, or a piece of one TEMPLATE_PIECE long."""
     phrases = [[set(token.split("|")) for token in phrase.split()] for phrase in TEMPLATE]
+    starts: dict[str, list[tuple[list[set[str]], int]]] = {}
+    for phrase in phrases:
+        for offset, token in enumerate(phrase):
+            for word in token - {"#"}:
+                starts.setdefault(word, []).append((phrase, offset))
     mask = [False] * len(ws)
-    for start in range(len(ws)):
-        for phrase in phrases:
-            i = start
-            for token in phrase:
+    for start, first in enumerate(ws):
+        for phrase, offset in starts.get(first.text, []):
+            i, matched = start, 0
+            for token in phrase[offset:]:
                 if token == {"#"}:
                     j = i
                     while j < len(ws) and ws[j].text.isdigit():
@@ -143,7 +152,8 @@ def template_mask(ws: list[Word]) -> list[bool]:
                     i += 1
                 else:
                     break
-            else:
+                matched += 1
+            if matched >= min(TEMPLATE_PIECE, len(phrase)):
                 mask[start:i] = [True] * (i - start)
     return mask
 

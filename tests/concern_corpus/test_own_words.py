@@ -48,11 +48,26 @@ def test_markup_and_punctuation_do_not_hide_a_run() -> None:
     assert runs(text) == [(1, "the borough replied late to nine of its twelve")]
 
 
-def test_the_ombudsmans_title_is_allowed() -> None:
+def test_template_wording_is_exempt_but_prose_boilerplate_is_not() -> None:
     mod = own_words()
-    title = mod.ALLOWED[0]
-    grams = mod.index([("ref", f"Yours sincerely {title}")], 8)
-    assert mod.shared_runs("x", f"Signed\n{title}\n", grams, 8) == []
+    reference = (
+        "Amerdeep Somal Local Government and Social Care Ombudsman Chair, Commission for Local"
+        " Administration in England. Statistics are based on a total of 55 investigations for"
+        " the period between 1 April 2023 to 31 March 2024. Every fictional borough must answer"
+        " our letters within a week of receiving them."
+    )
+    grams = mod.index([("ref", reference)], 8)
+    project = (
+        "Jo Bloggs\nLocal Government and Social Care Ombudsman\n"
+        "Chair, Commission for Local Administration in England\n"
+        "Statistics are based on a total of 12 investigations for the period between"
+        " 1 April 2022 to 31 March 2023\n"
+        "Every fictional borough must answer our letters within a week of receiving them.\n"
+    )
+    found = [(r.line, " ".join(r.words)) for r in mod.shared_runs("x", project, grams, 8)]
+    assert found == [
+        (5, "every fictional borough must answer our letters within a week of receiving them")
+    ]
 
 
 def test_main_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

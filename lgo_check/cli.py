@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from lgo_check import __version__
 from lgo_check.config import Config, ConfigError, find_config, load_config_file
+from lgo_check.isolation import interrupt_handler
 from lgo_check.pack import cmd_report
 from lgo_check.plugins import Registry, build_registry
 from lgo_check.report import FORMATS, make_reporter
@@ -153,6 +154,9 @@ _MACHINE_REPORT_START = (
     b'{"type": "tool", "name": "lgo-check"',
     b'{\n  "$schema": "https://json.schemastore.org/sarif',
     b"::",
+    b"[]",
+    b'[\n  {\n    "description": ',
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="lgo-check"',
 )
 
 
@@ -307,7 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             name
         ]
     try:
-        return command(argv)
+        with interrupt_handler():
+            return command(argv)
     except ConfigError as exc:
         print(f"lgo-check: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -27,6 +27,7 @@ A check sees a :class:`~lgo_check.model.Letter`, never a file.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -35,11 +36,19 @@ from pydantic import BaseModel, ConfigDict
 
 from lgo_check.model import Letter, RuleInfo, Severity, Span
 
+#: What every rule's code and name must look like (Python rules and rule files alike).
+CODE_PATTERN = re.compile(r"^[A-Z]{2,8}[0-9]{3,4}$")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
 
 class RuleOptions(BaseModel):
-    """A rule's options; config keys may use hyphens or underscores."""
+    """A rule's options; config keys may use hyphens or underscores.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A number that is not finite (``nan``, ``inf``) is refused: ``threshold = nan``
+    would compare false with everything and silently switch the rule off.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
@@ -90,4 +99,43 @@ class Rule:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"<rule {self.code} {self.name}>"
+        code = getattr(self, "code", None)
+        name = getattr(self, "name", None)
+        return f"<rule {code} {name}>"
+
+
+def rule_problems(rule: object) -> list[str]:
+    """Why ``rule`` does not meet the rule contract (empty when it does).
+
+    The one metadata schema for every rule, Python or declarative, checked when it
+    registers: a code and a kebab-case name of the right shape, a severity, a
+    documentation text, an options model, and a check method.
+    """
+    if not isinstance(rule, Rule):
+        return [f"{type(rule).__name__} is not a subclass of lgo_check.rule.Rule"]
+    problems = []
+    code = getattr(rule, "code", None)
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        problems.append(f"code {code!r} is not letters then 3-4 digits (like 'ACME001')")
+    name = getattr(rule, "name", None)
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        problems.append(f"name {name!r} is not kebab-case (like 'compliance-below-target')")
+    severity = getattr(rule, "severity", None)
+    if not isinstance(severity, Severity):
+        problems.append(f"severity {severity!r} is not a Severity (error, warning or note)")
+    try:
+        doc = rule.doc
+    except Exception as exc:
+        doc = ""
+        problems.append(f"its documentation cannot be read: {type(exc).__name__}: {exc}")
+    else:
+        if not isinstance(doc, str) or not doc.strip():
+            problems.append("it has no documentation (a docstring whose first line is a summary)")
+    options = getattr(rule, "Options", None)
+    if not (isinstance(options, type) and issubclass(options, RuleOptions)):
+        problems.append(f"Options {options!r} is not a subclass of RuleOptions")
+    if not isinstance(getattr(rule, "needs_annual_review", None), bool):
+        problems.append("needs_annual_review is not True or False")
+    if type(rule).check is Rule.check:
+        problems.append("it has no check method")
+    return problems

@@ -26,6 +26,7 @@ from lgo_check import __version__
 from lgo_check.config import Config
 from lgo_check.extract import extract_letters
 from lgo_check.extract.layout import metadata_wording
+from lgo_check.isolation import describe, reraise_if_fatal
 from lgo_check.load import Limits, LoadError, Target, discover, read_source
 from lgo_check.model import (
     FileReport,
@@ -108,8 +109,9 @@ def check_letter(
         except _BadHit as exc:
             errors.append(f"{_rule_label(active.rule)} {exc}")
             continue
-        except Exception as exc:
-            errors.append(f"{_rule_label(active.rule)} raised {type(exc).__name__}: {exc}")
+        except BaseException as exc:  # even sys.exit() in a rule is the rule's failure
+            reraise_if_fatal(exc)
+            errors.append(f"{_rule_label(active.rule)} raised {describe(exc)}")
             continue
         findings.extend(found)
     findings.sort(key=lambda f: (f.page or 0, f.line or 0, f.column or 0, f.rule_id))
@@ -253,12 +255,14 @@ class Pipeline:
             file_limits.check_time("after normalising")
         except LoadError as exc:
             return FileOutcome(self._not_checked(target, str(exc)))
-        except Exception as exc:  # a loader plugin's bug must not end the run
-            return self.failed(target, "reading", f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # a loader plugin's bug must not end the run
+            reraise_if_fatal(exc)
+            return self.failed(target, "reading", describe(exc))
         try:
             [letter] = extract_letters([norm], self.spacy_model)
-        except Exception as exc:
-            return self.failed(target, "extraction", f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:
+            reraise_if_fatal(exc)
+            return self.failed(target, "extraction", describe(exc))
         findings, rule_errors = check_letter(letter, self.rules, norm, target.display)
         for error in rule_errors:
             findings.append(
@@ -329,10 +333,14 @@ def stream(
             chunk = reporter.file(report)
         except Exception as exc:  # one file's report that cannot be written costs only it
             outcome = pipeline.failed(
-                Target(Path(report.path), report.path), "rendering", f"{type(exc).__name__}: {exc}"
+                Target(Path(report.path), report.path), "rendering", describe(exc)
             )
             report = outcome.report
-            chunk = reporter.file(report)
+            try:
+                chunk = reporter.file(report)
+            except Exception as again:  # not even the failure can be shown for this file
+                chunk = ""
+                outcome.errors.append(f"{report.path!r}: rendering failed: {describe(again)}")
         out.write(chunk)
         tally.add_file(report)
         errors.extend(outcome.errors)
@@ -344,8 +352,9 @@ def stream(
     if body_stage is not None:
         try:
             late = body_stage(digests)
-        except Exception as exc:
-            late = BodyResult(errors=[f"body-level rules failed: {type(exc).__name__}: {exc}"])
+        except BaseException as exc:
+            reraise_if_fatal(exc)
+            late = BodyResult(errors=[f"body-level rules failed: {describe(exc)}"])
     for file in late.findings:
         tally.add_findings(file.findings)
     errors.extend(late.errors)

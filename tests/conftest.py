@@ -6,8 +6,12 @@ letter writer) so that fixtures added by others do not clash.
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +208,39 @@ def lgo_fixture_run() -> Any:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO)
         return run([Path(p) for p in FIXTURE_PATHS], config, build_registry(config))
+
+
+#: install_plugin(dist, entry point name, module, source or None for tests/plugin_pack/)
+Installer = Callable[..., Path]
+PLUGIN_PACK = Path(__file__).resolve().parent / "plugin_pack"
+
+
+@pytest.fixture
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Installer]:
+    """Install a plugin distribution into a folder on sys.path, via its entry point."""
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    modules: list[str] = []
+
+    def install(dist: str, entry: str, module: str, source: str | None = None) -> Path:
+        if source is None:
+            shutil.copytree(PLUGIN_PACK / module, site / module)
+        else:
+            (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        info = site / f"{dist.replace('-', '_')}-0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n", encoding="utf-8"
+        )
+        (info / "entry_points.txt").write_text(
+            f"[lgo_check]\n{entry} = {module}\n", encoding="utf-8"
+        )
+        modules.append(module)
+        importlib.invalidate_caches()
+        return site
+
+    yield install
+    for module in modules:
+        for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+            del sys.modules[name]

@@ -8,22 +8,15 @@ tests/plugin_pack/; broken plugins are written here.
 
 from __future__ import annotations
 
-import importlib
 import json
-import shutil
-import sys
-import textwrap
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import annual_review_letter
+from conftest import Installer, annual_review_letter
 
 from lgo_check.config import Config
 from lgo_check.engine import build_registry
-
-PLUGIN_PACK = Path(__file__).resolve().parent / "plugin_pack"
 
 #: Upheld 36 (above ACME001's ceiling of 30) and 12 compliance outcomes (below ACME101's 15).
 ACME_FIGURES = {
@@ -59,39 +52,6 @@ class Explodes(Rule):
 def lgo_check_rules():
     return [Explodes]
 '''
-
-Installer = Callable[..., Path]
-
-
-@pytest.fixture
-def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Installer]:
-    """Install a plugin distribution into a folder on sys.path, via its entry point."""
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    modules: list[str] = []
-
-    def install(dist: str, entry: str, module: str, source: str | None = None) -> Path:
-        if source is None:
-            shutil.copytree(PLUGIN_PACK / module, site / module)
-        else:
-            (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-        info = site / f"{dist.replace('-', '_')}-0.1.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n", encoding="utf-8"
-        )
-        (info / "entry_points.txt").write_text(
-            f"[lgo_check]\n{entry} = {module}\n", encoding="utf-8"
-        )
-        modules.append(module)
-        importlib.invalidate_caches()
-        return site
-
-    yield install
-    for module in modules:
-        for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
-            del sys.modules[name]
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def _issue(finding: Finding, file: FileReport, occurrence: int) -> dict[str, Any
     return {
         "description": f"{finding.rule_id} {finding.message}{page}",
         "check_name": finding.rule_id,
-        "fingerprint": hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32],
+        "fingerprint": hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:32],
         "severity": SEVERITY[finding.severity] if file.checked else NOT_CHECKED,
         "location": {"path": _path(file.path), "lines": {"begin": max(finding.line or 1, 1)}},
     }

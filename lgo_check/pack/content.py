@@ -51,7 +51,8 @@ class Figure:
 
     value: Number | None
     unit: str = ""
-    source: str | None = None
+    #: Where in the letter: "line 60", or "page 2, line 5" in a PDF.
+    place: str | None = None
 
     @property
     def stated(self) -> bool:
@@ -220,10 +221,9 @@ def why_it_matters(rule: RuleInfo | None) -> str:
     return " ".join(text.split())
 
 
-def _figure(block: Block, name: str, path: str, unit: str = "") -> Figure:
+def _figure(block: Block, name: str, unit: str = "") -> Figure:
     value: Any = getattr(block, name, None)
-    span = block.spans.get(name)
-    return Figure(value, unit, f"{path}, {place(span)}" if value is not None else None)
+    return Figure(value, unit, place(block.spans.get(name)) if value is not None else None)
 
 
 def _at(finding: Finding, span: Span | None) -> bool:
@@ -258,7 +258,7 @@ def _count(value: int | None, what: str) -> str | None:
     return None if value is None else f"{value:,} {what}"
 
 
-def statistics(letter: Letter, path: str, findings: Sequence[Finding]) -> list[Statistic]:
+def statistics(letter: Letter, findings: Sequence[Finding]) -> list[Statistic]:
     s = letter.statistics
     up, comp, rem = s.upheld, s.compliance, s.remedy
     rows = []
@@ -315,8 +315,8 @@ def statistics(letter: Letter, path: str, findings: Sequence[Finding]) -> list[S
             Statistic(
                 key=key,
                 label=label,
-                body=_figure(block, value, path, unit),
-                average=_figure(block, average, path, unit),
+                body=_figure(block, value, unit),
+                average=_figure(block, average, unit),
                 basis=basis,
                 status=status,
                 rule_codes=codes,
@@ -325,12 +325,12 @@ def statistics(letter: Letter, path: str, findings: Sequence[Finding]) -> list[S
     return rows
 
 
-def overview(letter: Letter, path: str) -> list[tuple[str, Figure]]:
+def overview(letter: Letter) -> list[tuple[str, Figure]]:
     ov = letter.statistics.overview
     if ov is None:
         return []
     return [
-        (label, _figure(ov, name, path))
+        (label, _figure(ov, name))
         for name, label in (
             ("dealt_with", "Complaints dealt with"),
             ("not_for_us", "Not for the Ombudsman"),
@@ -451,11 +451,11 @@ def _trend_row(report: FileReport) -> TrendRow:
         year=letter.review_year or "?",
         path=report.path,
         figures={
-            "upheld_rate": _figure(s.upheld, "rate_pct", report.path, "%"),
-            "upheld_average": _figure(s.upheld, "peer_average_pct", report.path, "%"),
-            "per_100k": _figure(s.upheld, "per_100k", report.path),
-            "compliance": _figure(s.compliance, "rate_pct", report.path, "%"),
-            "remedy": _figure(s.remedy, "rate_pct", report.path, "%"),
+            "upheld_rate": _figure(s.upheld, "rate_pct", "%"),
+            "upheld_average": _figure(s.upheld, "peer_average_pct", "%"),
+            "per_100k": _figure(s.upheld, "per_100k"),
+            "compliance": _figure(s.compliance, "rate_pct", "%"),
+            "remedy": _figure(s.remedy, "rate_pct", "%"),
         },
     )
 
@@ -468,13 +468,13 @@ def body_section(
     letter = newest.letter
     assert letter is not None
     path = newest.path
-    stats = statistics(letter, path, newest.findings)
+    stats = statistics(letter, newest.findings)
     concerns = [
         ConcernItem(
             label=CONCERN_LABELS.get(c.kind, c.kind.replace("_", " ").capitalize()),
             kind=c.kind,
             text=clean(c.text),
-            place=f"{path}, {place(concern_span(c))}",
+            place=place(concern_span(c)),
         )
         for c in letter.concerns
     ]
@@ -484,7 +484,7 @@ def body_section(
             name=f.rule,
             severity=f.severity,
             message=clean(f.message),
-            place=f"{path}, {_finding_place(f)}",
+            place=_finding_place(f),
             why=why_it_matters(rules.get(f.rule_id)),
         )
         for f in sorted(newest.findings, key=lambda f: (-f.severity.rank, f.rule_id))
@@ -511,7 +511,7 @@ def body_section(
         ),
         summary=_summary(name, letter, stats),
         statistics=stats,
-        overview=overview(letter, path),
+        overview=overview(letter),
         concerns=concerns,
         findings=findings,
         caveats=_caveats(letter, years),

@@ -51,6 +51,8 @@ td.num { text-align: right; white-space: nowrap; }
 blockquote { border-left: 4px solid #1d4f91; margin: 0.5rem 0; padding: 0.2rem 1rem;
   background: #f4f6fa; }
 figure { margin: 1rem 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(24rem, 1fr));
+  gap: 0 2rem; }
 figcaption { font-size: 0.95rem; }
 svg.chart { max-width: 100%; height: auto; }
 .finding { margin-bottom: 0.8rem; }
@@ -86,12 +88,12 @@ def _mark(mark: Mark) -> str:
 
 
 def _figure(figure: Figure) -> str:
-    source = f'<br><span class="source">{_e(figure.source)}</span>' if figure.source else ""
+    source = f'<br><span class="source">{_e(figure.place)}</span>' if figure.place else ""
     return f"{_e(figure.text)}{source}"
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= 32 else name[:30] + "\u2026"
+    return name if len(name) <= 26 else name[:25] + "\u2026"
 
 
 def _chart(body: BodySection, stat: Statistic, n: int) -> str:
@@ -188,7 +190,9 @@ def _section(body: BodySection) -> str:
             f"<td>{_figure(stat.average)}</td><td>{_e(stat.basis or '-')}</td></tr>"
         )
     out.append("</tbody></table>")
-    out.extend(_chart(body, stat, n) for n, stat in enumerate(body.statistics, 1))
+    charts = "".join(_chart(body, stat, n) for n, stat in enumerate(body.statistics, 1))
+    if charts:
+        out.append(f'<div class="charts">{charts}</div>')
     if body.overview:
         out.append(
             f"<table><caption>Complaint overview, {_e(body.name)}</caption>"
@@ -243,8 +247,8 @@ def _section(body: BodySection) -> str:
     )
     for row in body.trend:
         out.append(
-            f'<tr><th scope="row">{_e(row.year)}</th>'
-            + "".join(f'<td class="num">{_e(row.figures[k].text)}</td>' for k, _ in TREND_MEASURES)
+            f'<tr><th scope="row">{_e(row.year)}<br><span class="source">{_e(row.path)}</span></th>'
+            + "".join(f"<td>{_figure(row.figures[k])}</td>" for k, _ in TREND_MEASURES)
             + "</tr>"
         )
     out.append("</tbody></table>")

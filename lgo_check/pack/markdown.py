@@ -29,7 +29,7 @@ def _mark(mark: Mark) -> str:
 
 
 def _figure(figure: Figure) -> str:
-    return md(figure.text) + (f" ({md(figure.source)})" if figure.source else "")
+    return md(figure.text) + (f" ({md(figure.place)})" if figure.place else "")
 
 
 def _row(cells: list[str]) -> str:
@@ -94,8 +94,11 @@ def _section(body: BodySection) -> list[str]:
     out += [f"- {md(c)}" for c in body.caveats] or ["None of the known caveats applies."]
     out += ["", "### Trend", "", md(body.trend_note), ""]
     out += _table(
-        ["Year", *(label for _, label in TREND_MEASURES)],
-        [[md(r.year), *(md(r.figures[k].text) for k, _ in TREND_MEASURES)] for r in body.trend],
+        ["Year", *(label for _, label in TREND_MEASURES), "Letter"],
+        [
+            [md(r.year), *(_figure(r.figures[k]) for k, _ in TREND_MEASURES), md(r.path)]
+            for r in body.trend
+        ],
     )
     out += ["### Draft recommendations", "", "The committee is asked:", ""]
     out += [f"{n}. {md(r)}" for n, r in enumerate(body.recommendations, 1)]

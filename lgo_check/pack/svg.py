@@ -12,9 +12,9 @@ from html import escape
 
 from lgo_check.model import Number
 
-WIDTH = 640
-LABEL_WIDTH = 250
-BAR_AREA = 300
+WIDTH = 470
+LABEL_WIDTH = 200
+BAR_AREA = 210
 ROW = 30
 BAR = 20
 

@@ -119,7 +119,7 @@ class _Word:
 
 
 def _figure(figure: Figure) -> str:
-    return figure.text + (f" ({figure.source})" if figure.source else "")
+    return figure.text + (f" ({figure.place})" if figure.place else "")
 
 
 def _section(w: _Word, body: BodySection) -> None:
@@ -184,8 +184,8 @@ def _section(w: _Word, body: BodySection) -> None:
     w.heading("Trend", level=2)
     w.paragraph(body.trend_note)
     w.table(
-        ["Year", *(label for _, label in TREND_MEASURES)],
-        [[r.year, *(r.figures[k].text for k, _ in TREND_MEASURES)] for r in body.trend],
+        ["Year", *(label for _, label in TREND_MEASURES), "Letter"],
+        [[r.year, *(_figure(r.figures[k]) for k, _ in TREND_MEASURES), r.path] for r in body.trend],
     )
 
     w.heading("Draft recommendations", level=2)

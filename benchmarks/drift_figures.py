@@ -38,7 +38,7 @@ TITLES = {
     "overview": "complaint overview",
     "upheld": "complaints upheld",
     "compliance": "compliance with recommendations",
-    "remedy": "satisfactory remedy",
+    "remedy": "satisfactory remedies",
 }
 
 

@@ -24,6 +24,23 @@ BLOCK_TITLES = {
     "overview": "complaint overview",
 }
 
+#: What each figure is, for statistics-missing's messages.
+FIELD_TITLES = {
+    "rate_pct": "the rate",
+    "peer_average_pct": "the average for similar authorities",
+    "count": "the number of decisions",
+    "per_100k": "upheld decisions per 100,000 residents",
+    "peer_average_per_100k": "the similar authorities' upheld decisions per 100,000 residents",
+    "investigations": "the number of investigations",
+    "outcomes": "the number of compliance outcomes",
+    "upheld_base": "the number of upheld decisions it is based on",
+    "dealt_with": "complaints dealt with",
+    "not_for_us": "complaints not for us or not ready for us",
+    "assessed_and_closed": "complaints assessed and closed",
+    "investigated": "complaints investigated",
+    "upheld": "complaints upheld",
+}
+
 
 class UnreadableInput(Rule):
     """The file could not be read or decoded, so nothing in it was checked.
@@ -110,15 +127,18 @@ class NotAnAnnualReviewLetter(Rule):
 
 
 class StatisticsMissing(Rule):
-    """The letter's statistics, or one of their blocks, could not be found or read.
+    """The letter's statistics, one of their blocks, or one of their figures could not be read.
 
     ## What it does
     Flags a letter with no statistics section at all (often the statistics page
     was lost when the PDF was converted), a block that is missing (complaints
     upheld, compliance with recommendations, satisfactory remedies, and the
-    complaint overview in letters from 2024-25 on), and a figure that the letter
-    states in a way that cannot be read unambiguously (which is then left empty
-    rather than guessed).
+    complaint overview in letters from 2024-25 on), and every figure that a block
+    the letter does report should state but that was left empty, with the reason:
+    not stated in any wording lgo-check knows, stated twice with different values,
+    or only stated as a national, England-wide or previous year's figure. Secondary
+    figures count too: peer averages, per-100,000 figures, overview counts. A figure
+    lgo-check is not sure of is left empty rather than guessed.
 
     ## Why it matters
     Every other statistics rule stays silent on a figure it does not have. A
@@ -154,7 +174,9 @@ class StatisticsMissing(Rule):
                     heading,
                 )
         for problem in letter.problems:
-            yield Hit(f"{problem.field} could not be read: {problem.reason}.", problem.span)
+            title = FIELD_TITLES.get(problem.field.partition(".")[2])
+            named = f"{problem.field} ({title})" if title else problem.field
+            yield Hit(f"{named} could not be read: {problem.reason}.", problem.span)
 
 
 class StatisticsInconsistent(Rule):

@@ -13,6 +13,7 @@ import html
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from lgo_check.model import Source, Span
 
@@ -26,8 +27,8 @@ _TOKEN = re.compile(
     rf"""
     (?=[<&\[!\#*_ \t\r\n\f\u00a0\u00ad\u2000-\u200d\u202f\ufeff])
     (?:
-     (?P<comment><!--.*?-->)
-    |(?P<hidden><(?P<hidden_tag>script|style|head|template)\b[^>]*>.*?</(?P=hidden_tag)\s*>)
+     (?P<comment><!--)
+    |(?P<hidden><(?P<hidden_tag>script|style|head|template)\b[^>]*>)
     |(?P<block_tag>[ \t]*</?(?:{_BLOCK_TAGS})\b[^<>]*>[ \t]*)
     |(?P<autolink><(?P<url>(?:https?|mailto):[^<>\s]+)>)
     |(?P<tag></?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>)
@@ -101,11 +102,13 @@ class NormalisedText:
         segments: tuple[list[int], list[int], list[bool]],
         original: str,
         index: LineIndex,
+        tables: Tables | None = None,
     ) -> None:
         self.text = text
         self.original = original
         self._norm_starts, self._orig_starts, self._copied = segments
         self._index = index
+        self.tables = tables or Tables()
 
     def original_offset(self, offset: int) -> int:
         i = bisect_right(self._norm_starts, offset) - 1
@@ -152,6 +155,112 @@ class NormalisedText:
         return "\n".join(self._line_text(n, span.page) for n in range(span.line, last + 1))
 
 
+@dataclass
+class TableRow:
+    """One row of an HTML table: its cells as normalised (start, end) offsets."""
+
+    table: int
+    header: bool
+    cells: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Tables:
+    """Table structure the normalised text no longer shows (cells are lines, tabs spaces).
+
+    Extraction pairs a figure with the label in its row and the heading of its column,
+    never with whatever line happens to follow it.
+    """
+
+    rows: list[TableRow] = field(default_factory=list)
+    #: Normalised offsets where a tab separated two cells of a line.
+    cell_breaks: list[int] = field(default_factory=list)
+
+
+_TAG_NAME = re.compile(r"[ \t]*<(/?)([A-Za-z0-9]+)")
+
+
+class _TableRecorder:
+    def __init__(self) -> None:
+        self.tables = Tables()
+        self._table = 0
+        self._row: TableRow | None = None
+        self._cell: int | None = None
+
+    def tag(self, closing: bool, name: str, out: _Builder) -> None:
+        """Called after the tag's newline is written (so a cell starts on a line)."""
+        if name in ("td", "th"):
+            self._end_cell(out)
+            if not closing:
+                if self._row is None:
+                    self._row = TableRow(self._table, header=True)
+                self._row.header = self._row.header and name == "th"
+                self._cell = out.length
+        elif name in ("tr", "table", "thead", "tbody"):
+            self._end_row(out)
+            if name == "table" and not closing:
+                self._table += 1
+
+    def end_cell_before(self, closing: bool, name: str, out: _Builder) -> None:
+        """Called before the tag's newline: a closing cell tag ends the cell here."""
+        if closing and name in ("td", "th"):
+            self._end_cell(out)
+
+    def _end_cell(self, out: _Builder) -> None:
+        if self._cell is not None and self._row is not None:
+            self._row.cells.append((self._cell, out.length))
+        self._cell = None
+
+    def _end_row(self, out: _Builder) -> None:
+        self._end_cell(out)
+        if self._row is not None and self._row.cells:
+            self.tables.rows.append(self._row)
+        self._row = None
+
+
+_TAG_END = re.compile(r"\s*>")
+
+
+class _Closings:
+    """Where comments and hidden elements close, found once per kind of closing.
+
+    A lazy ``.*?`` up to the closing would scan to the end of the text for every
+    opening that is never closed, which is quadratic in the number of openings.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lower: str | None = None
+        self._next: dict[str, int] = {}
+
+    def after(self, start: int, closing: str, tag: bool = False) -> int:
+        """The end of the first ``closing`` at or after ``start`` (of ``</name\\s*>`` for
+        a tag), or -1 if there is none."""
+        found = self._next.get(closing, -2)
+        if found == -1:
+            return -1
+        if found < start:
+            found = self._find(start, closing, tag)
+            self._next[closing] = found
+            if found < 0:
+                return -1
+        if tag:
+            end = _TAG_END.match(self._text, found + len(closing))
+            return end.end() if end else -1
+        return found + len(closing)
+
+    def _find(self, start: int, closing: str, tag: bool) -> int:
+        if self._lower is None:
+            self._lower = self._text.lower()
+        found = self._lower.find(closing, start)
+        while tag and found >= 0:
+            after = found + len(closing)
+            if _TAG_END.match(self._text, after):
+                break
+            found = self._lower.find(closing, after)
+        return found
+
+
 class _Builder:
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -190,18 +299,44 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
     """
     original = source.text
     out = _Builder()
+    tables = _TableRecorder()
+    closing = _Closings(original)
     pos = 0
-    for match in _TOKEN.finditer(original):
-        out.add(original[pos : match.start()], pos, True)
-        pos = match.end()
+    search_from = 0
+    while True:
+        match = _TOKEN.search(original, search_from)
+        if match is None:
+            break
         kind = match.lastgroup
         start = match.start()
+        end = match.end()
+        if kind == "comment":
+            end = closing.after(start + 4, "-->")
+        elif kind == "hidden":
+            end = closing.after(end, "</" + match.group("hidden_tag").lower(), tag=True)
+        if end < 0:
+            # An opening with no close: the comment stays as text; the tag is dropped.
+            search_from = match.end()
+            if kind == "comment":
+                continue
+            end, kind = match.end(), "tag"
+        else:
+            search_from = max(end, start + 1)
+        out.add(original[pos:start], pos, True)
+        pos = end
         if kind in ("newline", "block_tag"):
             out.drop_trailing_space()
-            if kind == "block_tag" and out.last_char() == "\n":
-                continue
-            out.add("\n", start, False)
+            tag = _TAG_NAME.match(match.group()) if kind == "block_tag" else None
+            if tag:
+                tables.end_cell_before(tag[1] == "/", tag[2].lower(), out)
+            if kind != "block_tag" or out.last_char() != "\n":
+                out.add("\n", start, False)
+            if tag:
+                tables.tag(tag[1] == "/", tag[2].lower(), out)
         elif kind == "space":
+            if out.last_char() != "\n":
+                # One break per tab: two tabs in a row leave an empty cell between them.
+                tables.tables.cell_breaks.extend([out.length] * match.group().count("\t"))
             if out.last_char() not in " \n":
                 out.add(" ", start, False)
         elif kind == "entity":
@@ -212,7 +347,7 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
             out.add(match.group("link_text"), match.start("link_text"), True)
         elif kind == "hidden" and not source.html_document:
             # Outside a whole HTML document, "<head>" is more likely text than markup.
-            out.add(match.group(), start, True)
+            out.add(original[start:end], start, True)
         # comment, tag, md_* markers, invisible characters: dropped.
     out.add(original[pos:], pos, True)
     text = "".join(out.parts).translate(_TYPOGRAPHY)
@@ -221,6 +356,7 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
         (out.norm_starts, out.orig_starts, out.copied),
         original,
         LineIndex(original, paged=source.paged),
+        tables.tables,
     )
     return _blank_artefacts(normalised, artefacts)
 

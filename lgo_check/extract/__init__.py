@@ -22,7 +22,7 @@ def extract_letter(norm: NormalisedText) -> Letter:
     """Metadata and statistics of one letter (concerns are added in batches)."""
     meta = extract_metadata(norm)
     layout = detect_layout(norm.text)
-    statistics, problems = extract_statistics(norm, layout, meta.body)
+    statistics, problems = extract_statistics(norm, layout, meta.body, meta.review_year)
     return Letter(
         is_annual_review=is_annual_review(norm.text),
         layout=layout.id if layout else None,

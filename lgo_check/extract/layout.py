@@ -5,11 +5,24 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from lgo_check.model import ComplianceBlock, OverviewBlock, RemedyBlock, Status, UpheldBlock
 
 FLAGS = re.IGNORECASE | re.MULTILINE
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _spaces(template: str) -> str:
@@ -38,15 +51,152 @@ def _spaces(template: str) -> str:
     return "".join(out)
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)(?:@([a-z_]+))?\}")
+
+
 def compile_template(template: str, placeholders: dict[str, str]) -> re.Pattern[str]:
     """Compile a wording template: spaces become whitespace runs, then {names} are filled
-    (placeholders get the same treatment, so "similar authorities" may wrap too)."""
-    pattern = re.sub(
-        r"\{([a-z_]+)\}",
-        lambda m: _spaces(placeholders[m.group(1)]) if m.group(1) in placeholders else m.group(),
-        _spaces(template),
+    (placeholders get the same treatment, so "similar authorities" may wrap too).
+
+    ``{int@upheld}`` is the placeholder ``int`` with its value group named ``upheld``,
+    for a sentence that states two figures.
+    """
+    return re.compile(expand_template(template, placeholders), FLAGS)
+
+
+def expand_template(template: str, placeholders: dict[str, str], depth: int = 0) -> str:
+    if depth > 3:
+        raise ValueError(f"placeholders nested too deeply in {template!r}")
+
+    def fill(m: re.Match[str]) -> str:
+        if m.group(1) not in placeholders:
+            return m.group()
+        text = expand_template(placeholders[m.group(1)], placeholders, depth + 1)
+        if m.group(2):
+            text = text.replace("(?P<value>", f"(?P<{m.group(2)}>")
+        return text
+
+    return _PLACEHOLDER.sub(fill, _spaces(template))
+
+
+BLOCK_FIELDS: dict[str, frozenset[str]] = {
+    name: frozenset(f for f in model.model_fields if f not in ("status", "spans"))
+    for name, model in (
+        ("overview", OverviewBlock),
+        ("upheld", UpheldBlock),
+        ("compliance", ComplianceBlock),
+        ("remedy", RemedyBlock),
     )
-    return re.compile(pattern, FLAGS)
+}
+
+
+def _field_path(path: str) -> str:
+    block, _, name = path.partition(".")
+    if name.rstrip("?") not in BLOCK_FIELDS.get(block, ()):
+        raise ValueError(f"{path!r} is not a statistics field (block.field)")
+    return path
+
+
+def _block(name: str) -> str:
+    if name not in BLOCK_FIELDS:
+        raise ValueError(f"{name!r} is not a statistics block ({', '.join(BLOCK_FIELDS)})")
+    return name
+
+
+FieldPath = Annotated[str, AfterValidator(_field_path)]
+BlockName = Annotated[str, AfterValidator(_block)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _LayoutEntry(_Strict):
+    id: str
+    description: str
+    detect: list[str] = Field(min_length=1)
+    blocks: list[BlockName] = Field(min_length=1)
+    expects: dict[BlockName, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _expected_fields_exist(self) -> _LayoutEntry:
+        for block, names in self.expects.items():
+            for name in names:
+                _field_path(f"{block}.{name}")
+        return self
+
+
+class _HeadingEntry(_Strict):
+    block: BlockName
+    patterns: list[str] = Field(min_length=1)
+
+
+class _StatusEntry(_Strict):
+    block: BlockName
+    status: Status
+    patterns: list[str] = Field(min_length=1)
+    set: dict[str, int] = Field(default_factory=dict)
+
+
+class _FigureEntry(_Strict):
+    patterns: list[str] = Field(min_length=1)
+    sets: list[FieldPath] = Field(default_factory=list)
+    values: dict[str, list[FieldPath]] = Field(default_factory=dict)
+    regional: dict[BlockName, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> _FigureEntry:
+        if sum(map(bool, (self.sets, self.values, self.regional))) != 1:
+            raise ValueError("a figure has exactly one of sets, values or regional")
+        for block, name in self.regional.items():
+            _field_path(f"{block}.{name}")
+        return self
+
+
+class _LabelEntry(_Strict):
+    fields: list[FieldPath] = Field(min_length=1)
+    unit: Literal["pct", "number"]
+    patterns: list[str] = Field(min_length=1)
+
+
+class _Cues(_Strict):
+    foreign: list[str] = Field(min_length=1)
+    box: list[str] = Field(min_length=1)
+    own: list[str] = Field(min_length=1)
+    per_100k: str
+    peer_average_per_100k: str
+
+
+class _Columns(_Strict):
+    own: list[str] = Field(min_length=1)
+    peer: list[str] = Field(min_length=1)
+
+
+class StatisticsFile(_Strict):
+    """``layouts/statistics.toml``: checked when it is loaded, so a typo fails loudly."""
+
+    placeholders: dict[str, str]
+    layout: list[_LayoutEntry] = Field(min_length=1)
+    heading: list[_HeadingEntry]
+    status: list[_StatusEntry]
+    figure: list[_FigureEntry]
+    cues: _Cues
+    label: list[_LabelEntry]
+    columns: _Columns
+
+
+class MetadataFile(_Strict):
+    """``layouts/metadata.toml``."""
+
+    honorifics: list[str]
+    title_words: list[str]
+    skip_lines: list[str]
+    page_artefacts: list[str]
+    annual_review_signs: list[str] = Field(min_length=1)
+
+
+class LayoutFileError(Exception):
+    """A layout file that does not parse or does not fit its model (a packaging error)."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +205,20 @@ class LayoutSpec:
     description: str
     detect: tuple[re.Pattern[str], ...]
     blocks: tuple[str, ...]
+    #: block -> (field, cue or None): the figures a reported block states.
+    expects: dict[str, tuple[tuple[str, re.Pattern[str] | None], ...]] = dc_field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A sentence that states a figure: fixed targets ("sets") or block-dependent ("regional")."""
+    """A sentence that states figures: fixed targets per value group, or block-dependent
+    ("regional", the group ``value``)."""
 
     patterns: tuple[re.Pattern[str], ...]
-    sets: tuple[tuple[str, str], ...] = ()
+    #: value group -> the block.field paths it sets
+    sets: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     regional: tuple[tuple[str, str], ...] = ()
 
 
@@ -81,48 +237,99 @@ class HeadingSpec:
 
 
 @dataclass(frozen=True)
+class LabelSpec:
+    fields: tuple[tuple[str, str], ...]
+    unit: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class Wording:
     layouts: tuple[LayoutSpec, ...]
     headings: tuple[HeadingSpec, ...]
     statuses: tuple[StatusSpec, ...]
     figures: tuple[FigureSpec, ...]
+    labels: tuple[LabelSpec, ...] = ()
+    foreign: re.Pattern[str] | None = None
+    own: re.Pattern[str] | None = None
+    box: re.Pattern[str] | None = None
+    own_column: re.Pattern[str] | None = None
+    peer_column: re.Pattern[str] | None = None
 
 
-def _read(name: str) -> dict[str, Any]:
-    return tomllib.loads(files("lgo_check.layouts").joinpath(name).read_text(encoding="utf-8"))
+def _read(name: str, model: type[_Model]) -> _Model:
+    text = files("lgo_check.layouts").joinpath(name).read_text(encoding="utf-8")
+    try:
+        return model.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise LayoutFileError(f"lgo_check/layouts/{name}: {exc}") from exc
+
+
+def _pair(path: str) -> tuple[str, str]:
+    block, _, name = path.partition(".")
+    return block, name
 
 
 @cache
 def statistics_wording() -> Wording:
-    data = _read("statistics.toml")
-    ph: dict[str, str] = data["placeholders"]
+    data = _read("statistics.toml", StatisticsFile)
+    ph = data.placeholders
 
     def compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-        return tuple(compile_template(p, ph) for p in patterns)
+        try:
+            return tuple(compile_template(p, ph) for p in patterns)
+        except (re.error, ValueError) as exc:
+            raise LayoutFileError(f"lgo_check/layouts/statistics.toml: {exc}") from exc
 
-    def targets(paths: list[str]) -> tuple[tuple[str, str], ...]:
-        return tuple((p.split(".", 1)[0], p.split(".", 1)[1]) for p in paths)
+    def one(patterns: list[str], whole: bool = False) -> re.Pattern[str]:
+        parts = [p.pattern for p in compiled(patterns)]
+        joined = "|".join(f"(?:{p})" for p in parts)
+        return re.compile(rf"^(?:{joined})$" if whole else joined, FLAGS)
+
+    def cue(name: str) -> re.Pattern[str] | None:
+        return one([getattr(data.cues, name)]) if hasattr(data.cues, name) else None
 
     return Wording(
         layouts=tuple(
-            LayoutSpec(x["id"], x["description"], compiled(x["detect"]), tuple(x["blocks"]))
-            for x in data["layout"]
-        ),
-        headings=tuple(HeadingSpec(x["block"], compiled(x["patterns"])) for x in data["heading"]),
-        statuses=tuple(
-            StatusSpec(
-                x["block"], x["status"], compiled(x["patterns"]), tuple(x.get("set", {}).items())
+            LayoutSpec(
+                x.id,
+                x.description,
+                compiled(x.detect),
+                tuple(x.blocks),
+                {
+                    block: tuple(
+                        (n.rstrip("?"), cue(n.rstrip("?")) if n.endswith("?") else None)
+                        for n in names
+                    )
+                    for block, names in x.expects.items()
+                },
             )
-            for x in data["status"]
+            for x in data.layout
+        ),
+        headings=tuple(HeadingSpec(x.block, compiled(x.patterns)) for x in data.heading),
+        statuses=tuple(
+            StatusSpec(x.block, x.status, compiled(x.patterns), tuple(x.set.items()))
+            for x in data.status
         ),
         figures=tuple(
             FigureSpec(
-                compiled(x["patterns"]),
-                sets=targets(x.get("sets", [])),
-                regional=tuple(x.get("regional", {}).items()),
+                compiled(x.patterns),
+                sets=(("value", tuple(map(_pair, x.sets))),)
+                if x.sets
+                else tuple((g, tuple(map(_pair, paths))) for g, paths in x.values.items()),
+                regional=tuple(x.regional.items()),
             )
-            for x in data["figure"]
+            for x in data.figure
         ),
+        labels=tuple(
+            LabelSpec(tuple(map(_pair, x.fields)), x.unit, one(x.patterns, whole=True))
+            for x in data.label
+        ),
+        foreign=one(data.cues.foreign),
+        own=one(data.cues.own),
+        box=one(data.cues.box),
+        own_column=one(data.columns.own, whole=True),
+        peer_column=one(data.columns.peer, whole=True),
     )
 
 
@@ -137,13 +344,16 @@ class MetadataWording:
 
 @cache
 def metadata_wording() -> MetadataWording:
-    data = _read("metadata.toml")
-    return MetadataWording(
-        honorifics=frozenset(h.lower() for h in data["honorifics"]),
-        title_words=frozenset(w.lower() for w in data["title_words"]),
-        skip_lines=tuple(re.compile(p, FLAGS) for p in data["skip_lines"]),
-        artefacts=tuple(
-            re.compile(rf"^[ #*]*(?:{p})[ *]*$", FLAGS) for p in data["page_artefacts"]
-        ),
-        not_a_letter_unless=tuple(re.compile(p, FLAGS) for p in data["annual_review_signs"]),
-    )
+    data = _read("metadata.toml", MetadataFile)
+    try:
+        return MetadataWording(
+            honorifics=frozenset(h.lower() for h in data.honorifics),
+            title_words=frozenset(w.lower() for w in data.title_words),
+            skip_lines=tuple(re.compile(p, FLAGS) for p in data.skip_lines),
+            artefacts=tuple(
+                re.compile(rf"^[ #*]*(?:{p})[ *]*$", FLAGS) for p in data.page_artefacts
+            ),
+            not_a_letter_unless=tuple(re.compile(p, FLAGS) for p in data.annual_review_signs),
+        )
+    except re.error as exc:
+        raise LayoutFileError(f"lgo_check/layouts/metadata.toml: {exc}") from exc

@@ -34,11 +34,12 @@ _MONTHS = {
 _DATE = re.compile(
     r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month>"
     + "|".join(_MONTHS)
-    + r")\s*,?\s+(?P<year>(?:19|20)\d\d)\b",
+    + r")(?:\s*,\s*|\s+)(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _REVIEW_YEAR = re.compile(
-    r"Annual Review (?:letter|of complaints?)\s*[:-]?\s*"
+    # No two whitespace runs side by side: "\s*[:-]?\s*" backtracks quadratically.
+    r"Annual Review (?:letter|of complaints?)\s*(?:[:-]\s*)?"
     r"(?P<start>20\d\d)\s*[-/\u2013]\s*(?P<end>(?:20)?\d\d)\b",
     re.IGNORECASE,
 )
@@ -48,7 +49,9 @@ _PERIOD = re.compile(
     r"31\s+March\s+(?P<end>20\d\d)",
     re.IGNORECASE,
 )
-_SALUTATION = re.compile(r"^[ ]?Dear\s+(?P<name>[^\n,]+?)\s*,?[ ]*$", re.IGNORECASE | re.MULTILINE)
+_SALUTATION = re.compile(
+    r"^[ ]?Dear\s+(?P<name>[^\n,]+?)[ \t]*,?[ ]*$", re.IGNORECASE | re.MULTILINE
+)
 
 
 _JOINING = {"of", "and", "&", "to", "for"}

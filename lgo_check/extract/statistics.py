@@ -1,39 +1,36 @@
-"""The three (or four) statistics blocks, read with the wording in ``layouts/statistics.toml``.
+"""The statistics blocks, read with the wording in ``layouts/statistics.toml``.
 
-Every sentence the wording knows is found wherever it is; a sentence that names
-its block ("... of complaints we investigated were upheld") places itself, and a
-sentence shared by the blocks ("This compares to an average of ...") belongs to
-the block of the nearest heading or placed sentence above it. This needs no
-page layout and survives lost headings, joined lines and page artefacts.
-A field stated twice with different values is left empty, with a Problem saying
-so: never a guess.
+The statistics section (the letter minus its prose) is made compact once: each run
+of spaces is one space, each run of blank lines one blank line, a table row one line
+with its cells separated by tabs. Every wording pattern is then found in one pass
+over that text (one regular expression of all of them), so no pattern meets a long
+run of whitespace and the cost is linear in the letter.
+
+A line-by-line walk then says whose figures each line holds:
+
+* a block heading starts that block; a sentence that names its block ("... of
+  complaints we investigated were upheld") places itself; a sentence shared by the
+  blocks ("This compares to an average of ...") belongs to the block above it;
+* a heading about England, all councils or another year starts a box whose figures
+  are never the body's own, however standard their sentences; so does a sentence
+  whose national or last-year cue is nearest to the figure;
+* a heading lgo-check does not know ends the block above it: its figures are not
+  guessed into a known block.
+
+Table cells are paired by row and column. A field stated twice with different values
+is left empty with a Problem; every figure the layout expects but that stays empty
+gets a Problem naming it and why. Never a guess.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from lgo_check.extract.layout import LayoutSpec, Wording, statistics_wording
+from lgo_check.extract.layout import FLAGS, FigureSpec, LayoutSpec, Wording, statistics_wording
 from lgo_check.model import Block, Number, OverviewBlock, Problem, Span, Statistics, Status
 from lgo_check.normalise import NormalisedText
-
-
-@dataclass(frozen=True)
-class _Found:
-    block: str
-    field: str
-    value: Number
-    span: Span
-
-
-def parse_number(text: str, integer: bool) -> Number:
-    cleaned = text.replace(",", "")
-    value = float(cleaned)
-    if integer or value.is_integer():
-        return int(value)
-    return value
-
 
 _INTEGER_FIELDS = {
     "count",
@@ -47,76 +44,731 @@ _INTEGER_FIELDS = {
     "upheld",
 }
 
+_PEER_OF = {"rate_pct": "peer_average_pct", "per_100k": "peer_average_per_100k"}
+
+_WORDS = {
+    w: i
+    for i, w in enumerate(
+        re.findall(
+            r"\w+",
+            "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen",
+        )
+    )
+}
+_TENS = {
+    w: 20 + 10 * i
+    for i, w in enumerate(
+        re.findall(r"\w+", "twenty thirty forty fifty sixty seventy eighty ninety")
+    )
+}
+_NUMBER_CELL = re.compile(
+    r"(?P<value>\d{1,3}(?:,\d{3}){1,3}(?:\.\d{1,2})?|\d{1,12}(?:\.\d{1,2})?)"
+    r"\s*(?P<pct>%|per\s?cent)?",
+    re.IGNORECASE,
+)
+_NUMBER_TOKEN = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?!\w)")
+_YEAR_RANGE = re.compile(r"\b(20\d\d)\s*[-/]\s*(?:20)?(\d\d)\b")
+_HEADING_MAX_WORDS = 12
+
+
+def parse_number(text: str, integer: bool) -> Number | None:
+    """A figure as written: digits (with thousands commas), decimals or words.
+
+    Counts are parsed as integers, never through floating point; a count written with
+    a fraction is not a count (None). Values are bounded by the patterns (at most 12
+    digits), so nothing overflows.
+    """
+    cleaned = text.replace(",", "").strip().lower()
+    if not cleaned:
+        return None
+    if cleaned[0].isalpha():
+        return _in_words(cleaned)
+    whole, _, fraction = cleaned.partition(".")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        return None
+    if not fraction or int(fraction) == 0:
+        return int(whole)
+    if integer:
+        return None
+    return float(cleaned)
+
+
+def _in_words(text: str) -> int | None:
+    if text in _WORDS:
+        return _WORDS[text]
+    tens, _, units = text.partition("-")
+    if tens in _TENS and (not units or 0 < _WORDS.get(units, 0) < 10):
+        return _TENS[tens] + (_WORDS[units] if units else 0)
+    return None
+
+
+def _compact_plain(text: str) -> str:
+    """Runs of spaces as one space, runs of blank lines as one blank line (linear)."""
+    text = re.sub(r"[^\S\n]+", " ", text)
+    return re.sub(r" ?\n[\s]*\n ?", "\n\n", re.sub(r" ?\n ?", "\n", text))
+
 
 def detect_layout(text: str, wording: Wording | None = None) -> LayoutSpec | None:
     wording = wording or statistics_wording()
+    compact = _compact_plain(text)
     for layout in wording.layouts:
-        if all(p.search(text) for p in layout.detect):
+        if all(p.search(compact) for p in layout.detect):
             return layout
     return None
 
 
+# --- the compact statistics section ---------------------------------------------------
+
+
+@dataclass
+class _Row:
+    table: int
+    header: bool
+    #: compact (start, end) of each cell
+    cells: list[tuple[int, int]]
+
+
+@dataclass
+class _Section:
+    text: str
+    #: compact start of each copied run, and where it starts in the normalised text
+    starts: list[int]
+    norm_starts: list[int]
+    rows: dict[int, _Row]  # by the compact offset of the row's line
+
+    def norm(self, offset: int) -> int:
+        i = max(bisect_right(self.starts, offset) - 1, 0)
+        return self.norm_starts[i] + (offset - self.starts[i]) if self.starts else 0
+
+
+class _SectionBuilder:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.starts: list[int] = []
+        self.norm_starts: list[int] = []
+        self.blank = False
+        self.rows: dict[int, _Row] = {}
+
+    def _put(self, text: str, norm: int | None) -> None:
+        if norm is not None:
+            self.starts.append(self.length)
+            self.norm_starts.append(norm)
+        self.parts.append(text)
+        self.length += len(text)
+
+    def new_line(self) -> None:
+        if self.length:
+            self._put("\n\n" if self.blank else "\n", None)
+        self.blank = False
+
+    def words(self, text: str, a: int, b: int) -> None:
+        """The words of text[a:b], one space between them."""
+        first = True
+        for m in re.finditer(r"\S+", text[a:b]):
+            if not first:
+                self._put(" ", None)
+            self._put(m.group(), a + m.start())
+            first = False
+
+    def line(self, text: str, cells: list[tuple[int, int]], table: int, header: bool) -> None:
+        self.new_line()
+        if len(cells) > 1:
+            row = _Row(table, header, [])
+            self.rows[self.length] = row
+            for i, (a, b) in enumerate(cells):
+                if i:
+                    self._put("\t", None)
+                start = self.length
+                self.words(text, a, b)
+                row.cells.append((start, self.length))
+        else:
+            self.words(text, cells[0][0], cells[0][1])
+
+
+_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
+    text = norm.text
+    out = _SectionBuilder()
+    html_rows = {
+        r.cells[0][0]: r
+        for r in norm.tables.rows
+        if len(r.cells) > 1 and all("\n" not in text[a:b] for a, b in r.cells)
+    }
+    breaks = norm.tables.cell_breaks
+    table_id = -1  # tables of text lines (Markdown pipes, tabs) get negative ids
+    last_table_line = -2
+    line_no = 0
+    for start, stop in ranges:
+        pos = start
+        while pos < stop:
+            end = text.find("\n", pos, stop)
+            end = stop if end < 0 else end
+            line_no += 1
+            stripped = text[pos:end].strip()
+            if not stripped:
+                out.blank = True
+                pos = end + 1
+                continue
+            first = pos + len(text[pos:end]) - len(text[pos:end].lstrip())
+            html_row = html_rows.get(first)
+            if html_row is not None and html_row.cells[-1][1] <= stop:
+                out.line(text, html_row.cells, html_row.table, html_row.header)
+                after = text.find("\n", html_row.cells[-1][1], stop)
+                pos = (stop if after < 0 else after) + 1
+                continue
+            cells = _text_cells(text, pos, end, stripped, breaks)
+            if len(cells) > 1 or stripped.startswith("|"):
+                if _MD_SEPARATOR.match(stripped):
+                    # The row above was the header: nothing to read in the rule itself.
+                    last_table_line = line_no
+                    pos = end + 1
+                    continue
+                if line_no != last_table_line + 1:
+                    table_id -= 1
+                last_table_line = line_no
+                out.line(text, cells, table_id, header=False)
+                after = text.find("\n", end + 1, stop)
+                if _MD_SEPARATOR.match(text[end + 1 : stop if after < 0 else after] or "x"):
+                    out.rows[max(out.rows)].header = True
+            else:
+                out.line(text, [(pos, end)], 0, False)
+            pos = end + 1
+    return _Section("".join(out.parts), out.starts, out.norm_starts, out.rows)
+
+
+def _text_cells(
+    text: str, pos: int, end: int, stripped: str, breaks: list[int]
+) -> list[tuple[int, int]]:
+    """A line's cells: Markdown pipes, or the tabs normalisation turned into spaces."""
+    if stripped.startswith("|"):
+        cells: list[tuple[int, int]] = []
+        cell_start = text.index("|", pos) + 1
+        while cell_start <= end:
+            bar = text.find("|", cell_start, end)
+            cell_end = end if bar < 0 else bar
+            if text[cell_start:cell_end].strip() or bar >= 0:
+                cells.append((cell_start, cell_end))
+            if bar < 0:
+                break
+            cell_start = bar + 1
+        # "| a | b |" ends with an empty cell after the last bar.
+        while cells and not text[cells[-1][0] : cells[-1][1]].strip():
+            cells.pop()
+        return cells or [(pos, end)]
+    i = bisect_right(breaks, pos)
+    cuts = []
+    while i < len(breaks) and breaks[i] < end:
+        cuts.append(breaks[i])
+        i += 1
+    if not cuts:
+        return [(pos, end)]
+    bounds = [pos, *cuts, end]
+    return [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+
+
+# --- one pass of all the wording --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Alternative:
+    kind: str  # "status" or "figure"
+    index: int
+    groups: tuple[str, ...]  # the value groups of a figure
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    pattern: re.Pattern[str]
+    alternatives: dict[str, _Alternative]
+    headings: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+_MATCHERS: dict[int, _Matcher] = {}
+
+
+def _matcher(wording: Wording) -> _Matcher:
+    """All status and figure patterns as one expression, each in its own named group.
+
+    Each alternative sits in a lookahead, so two sentences that overlap are both found;
+    the guard in front skips the inside of words cheaply.
+    """
+    cached = _MATCHERS.get(id(wording))
+    if cached is not None:
+        return cached
+    parts: list[str] = []
+    alternatives: dict[str, _Alternative] = {}
+    entries: list[tuple[str, int, re.Pattern[str], tuple[str, ...]]] = []
+    for i, status in enumerate(wording.statuses):
+        entries.extend(("status", i, p, ()) for p in status.patterns)
+    for i, figure in enumerate(wording.figures):
+        groups = tuple(g for g, _ in figure.sets) or ("value",)
+        entries.extend(("figure", i, p, groups) for p in figure.patterns)
+    for n, (kind, index, pattern, groups) in enumerate(entries):
+        source = pattern.pattern
+        for group in groups:
+            source = source.replace(f"(?P<{group}>", f"(?P<a{n}_{group}>")
+        parts.append(f"(?P<a{n}>{source})")
+        alternatives[f"a{n}"] = _Alternative(kind, index, groups)
+    combined = re.compile(r"(?<![\w%.,])(?=" + "|".join(parts) + ")", FLAGS)
+    headings = tuple(
+        (h.block, re.compile("|".join(f"(?:{p.pattern})" for p in h.patterns), FLAGS))
+        for h in wording.headings
+    )
+    matcher = _Matcher(combined, alternatives, headings)
+    _MATCHERS[id(wording)] = matcher
+    return matcher
+
+
+# --- whose figures --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    block: str
+    field: str
+    value: Number
+    span: Span
+
+
+@dataclass
+class _Region:
+    """The walk's state: which block the lines belong to, or whose box they are in."""
+
+    block: str | None = ""  # "" before any block; None under a heading not known
+    unknown_heading: str = ""
+    foreign: str | None = None  # the heading of a national or other-year box
+    foreign_mode: str = ""  # "pending" (no line yet), "flat" or "structured"
+    foreign_blocks: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Reading:
+    found: list[_Found] = field(default_factory=list)
+    #: block.field -> why a figure that was there was not taken
+    set_aside: dict[str, str] = field(default_factory=dict)
+    headings: dict[str, Span] = field(default_factory=dict)
+    statuses: dict[str, tuple[str, Span, tuple[tuple[str, int], ...]]] = field(default_factory=dict)
+    block_text: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _heading_like(line: str) -> bool:
+    return (
+        bool(line)
+        and line[0].isupper()
+        and "\t" not in line
+        and not line.rstrip().endswith((".", ",", ";"))
+        and len(line.split()) <= _HEADING_MAX_WORDS
+        and not any(ch.isdigit() for ch in line)
+    )
+
+
+def _foreign_cue(text: str, wording: Wording, review_year: str | None) -> re.Match[str] | None:
+    assert wording.foreign is not None
+    cue = wording.foreign.search(text)
+    if cue:
+        return cue
+    for year in _YEAR_RANGE.finditer(text):
+        if review_year is None or f"{year[1]}-{year[2]}" != review_year:
+            return year
+    return None
+
+
+_SENTENCE_END = re.compile(r"[.!?]\s|\n\n|\t")
+
+
+def _sentence_bounds(text: str, a: int, b: int) -> tuple[int, int]:
+    """The sentence around text[a:b], within 400 characters each way.
+
+    It ends at a full stop, a blank line or a cell, and at a line that is a heading
+    (a sentence wrapped over lines in a PDF goes on; a heading does not).
+    """
+    lo = max(a - 400, 0)
+    for m in _SENTENCE_END.finditer(text, lo, a):
+        lo = m.end()
+    line_start = text.rfind("\n", lo, a) + 1
+    while line_start > lo:
+        before = text.rfind("\n", lo, line_start - 1) + 1
+        above = text[max(before, lo) : line_start - 1]
+        if _heading_like(above) or above.endswith(":"):
+            lo = line_start
+            break
+        line_start = before
+    end = _SENTENCE_END.search(text, b, b + 400)
+    hi = end.start() + 1 if end else min(b + 400, len(text))
+    line_end = text.find("\n", b, hi)
+    while 0 <= line_end < hi:
+        following = text.find("\n", line_end + 1, hi)
+        below = text[line_end + 1 : hi if following < 0 else following]
+        if _heading_like(below):
+            hi = line_end
+            break
+        line_end = following
+    return lo, hi
+
+
+def _claimed_by_cue(
+    text: str, a: int, b: int, wording: Wording, review_year: str | None
+) -> str | None:
+    """The cue ("last year", "nationally", "2022-23") whose nearest number is text[a:b].
+
+    Only the figure a cue is nearest to is set aside: "60% ... (last year: 55%)" keeps
+    the 60 and "Last year, 55% of ..." drops the 55.
+    """
+    lo, hi = _sentence_bounds(text, a, b)
+    sentence_start = lo
+    sentence = text[lo:hi]
+    assert wording.foreign is not None
+    cues = [(m.start(), m.end(), m.group()) for m in wording.foreign.finditer(sentence)]
+    years = [
+        (m.start(), m.end(), m.group())
+        for m in _YEAR_RANGE.finditer(sentence)
+        if review_year is None or f"{m[1]}-{m[2]}" != review_year
+    ]
+    if not cues and not years:
+        return None
+    year_spans = [(s, e) for s, e, _ in years]
+    numbers = [
+        (m.start(), m.end())
+        for m in _NUMBER_TOKEN.finditer(sentence)
+        if not any(s <= m.start() < e for s, e in year_spans)
+    ]
+    mine = (a - sentence_start, b - sentence_start)
+    for c_start, c_end, cue in cues + years:
+        if not numbers:
+            return cue
+        nearest = min(
+            numbers,
+            key=lambda n: (n[0] - c_end if n[0] >= c_end else c_start - n[1], n[0] < c_start),
+        )
+        if nearest[0] <= mine[0] < nearest[1] or mine[0] <= nearest[0] < mine[1]:
+            return cue
+    return None
+
+
 def extract_statistics(
-    norm: NormalisedText, layout: LayoutSpec | None, body: tuple[int, int] | None
+    norm: NormalisedText,
+    layout: LayoutSpec | None,
+    body: tuple[int, int] | None,
+    review_year: str | None = None,
 ) -> tuple[Statistics, list[Problem]]:
     """The statistics blocks; ``body`` is the letter's prose, where figures are not taken."""
     wording = statistics_wording()
     text = norm.text
+    ranges = [(0, body[0]), (body[1], len(text))] if body else [(0, len(text))]
+    section = _section(norm, ranges)
+    reading = _read_section(norm, section, wording, review_year)
+    return _assemble(norm, layout, reading)
 
-    def in_body(offset: int) -> bool:
-        return body is not None and body[0] <= offset < body[1]
 
-    found: list[_Found] = []
-    anchors: list[tuple[int, str]] = []  # (offset, block): where a block is known to be
-    headings: dict[str, Span] = {}
-    statuses: dict[str, tuple[str, Span, tuple[tuple[str, int], ...]]] = {}
+def _span(norm: NormalisedText, section: _Section, a: int, b: int) -> Span:
+    return norm.span(section.norm(a), section.norm(max(a, b - 1)) + 1)
 
-    for heading in wording.headings:
-        for pattern in heading.patterns:
-            for m in pattern.finditer(text):
-                if in_body(m.start()):
-                    continue
-                anchors.append((m.start(), heading.block))
-                headings.setdefault(heading.block, norm.span(m.start(), m.end()))
 
-    for status in wording.statuses:
-        for pattern in status.patterns:
-            for m in pattern.finditer(text):
-                if in_body(m.start()):
-                    continue
-                anchors.append((m.start(), status.block))
-                statuses.setdefault(
-                    status.block, (status.status, norm.span(m.start(), m.end()), status.sets)
-                )
+def _read_section(
+    norm: NormalisedText, section: _Section, wording: Wording, review_year: str | None
+) -> _Reading:
+    text = section.text
+    matcher = _matcher(wording)
+    reading = _Reading()
+    # Matches by line: the walk decides whose each one is.
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    headers = _headers(section)
+    by_line: dict[int, list[re.Match[str]]] = {}
+    for m in matcher.pattern.finditer(text):
+        by_line.setdefault(bisect_right(line_starts, m.start()) - 1, []).append(m)
 
-    regional: list[tuple[int, tuple[tuple[str, str], ...], str, Span]] = []
-    for figure in wording.figures:
-        for pattern in figure.patterns:
-            for m in pattern.finditer(text):
-                if in_body(m.start()):
-                    continue
-                span = norm.span(m.start("value"), m.end("value"))
-                if figure.sets:
-                    anchors.append((m.start(), figure.sets[0][0]))
-                    for target_block, target_field in figure.sets:
-                        number = parse_number(m.group("value"), target_field in _INTEGER_FIELDS)
-                        found.append(_Found(target_block, target_field, number, span))
-                else:
-                    regional.append((m.start(), figure.regional, m.group("value"), span))
+    region = _Region()
+    heading_end = -1
+    for n, start in enumerate(line_starts):
+        end = line_starts[n + 1] - 1 if n + 1 < len(line_starts) else len(text)
+        line = text[start:end]
+        if not line or start < heading_end:
+            continue  # a blank line, or the rest of a heading wrapped over lines
+        matches = by_line.get(n, [])
+        if not matches:
+            known = _known_heading(text, start, matcher)
+            if known is not None:
+                block, heading_end = known
+                _enter_block(block, region)
+                _note_span(norm, section, reading, region, start, heading_end)
+                continue
+            alone = (n == 0 or not text[line_starts[n - 1] : start - 1]) and (
+                end >= len(text) or text[end + 1 : end + 2] == "\n"
+            )
+            if _heading_like(line) and _walk_heading(line, alone, region, wording):
+                continue
+        if region.foreign_mode == "pending":
+            region.foreign_mode = "flat"
+        if region.block and not region.foreign:
+            reading.block_text.setdefault(region.block, []).append(line)
+        block_before = region.block
+        row = section.rows.get(start)
+        for m in matches:
+            _take(norm, section, m, region, reading, wording, matcher, review_year)
+            if row is not None and region.block != block_before:
+                # A table row is read in the block it stands in; it does not move it.
+                region.block = block_before
+        if row is not None and not matches:
+            header = headers.get(row.table)
+            _take_row(norm, section, row, header, region, reading, wording, review_year)
+    return reading
 
-    anchors.sort()
-    positions = [offset for offset, _ in anchors]
-    for offset, mapping, raw, span in regional:
-        i = bisect_right(positions, offset) - 1
-        if i < 0:
-            continue  # before any statistics: body text, not a figure of this letter
-        anchor_block = anchors[i][1]
-        target = dict(mapping).get(anchor_block)
-        if target is not None:
-            value = parse_number(raw, target in _INTEGER_FIELDS)
-            found.append(_Found(anchor_block, target, value, span))
 
-    wanted = layout.blocks if layout else ("upheld", "compliance", "remedy")
+def _known_heading(text: str, start: int, matcher: _Matcher) -> tuple[str, int] | None:
+    """A block heading starting here (it may wrap over lines): its block and end."""
+    for block, pattern in matcher.headings:
+        m = pattern.match(text, start)
+        if m:
+            return block, m.end()
+    return None
+
+
+def _enter_block(block: str, region: _Region) -> None:
+    if region.foreign:
+        if region.foreign_mode == "pending":
+            region.foreign_mode = "structured"
+        if region.foreign_mode == "structured" and block not in region.foreign_blocks:
+            region.foreign_blocks.add(block)
+            return
+        region.foreign = None
+    region.block = block
+
+
+def _note_span(
+    norm: NormalisedText,
+    section: _Section,
+    reading: _Reading,
+    region: _Region,
+    start: int,
+    end: int,
+) -> None:
+    if region.block and not region.foreign and region.block not in reading.headings:
+        reading.headings[region.block] = _span(norm, section, start, end)
+
+
+def _walk_heading(line: str, alone: bool, region: _Region, wording: Wording) -> bool:
+    """Move the walk on at a heading that is not a block's; False if the line is not one.
+
+    A heading lgo-check does not know only counts as one when it stands alone (a line
+    wrapped out of a PDF's heading or sentence does not); a national or other-year
+    heading counts if it speaks of figures, or is a short line standing alone ("the
+    Commission for Local Administration in England" under the signature is neither).
+    """
+    assert wording.own is not None and wording.foreign is not None
+    assert wording.box is not None
+    short = alone and len(line.split()) <= 3
+    if wording.foreign.search(line) and (short or wording.box.search(line)):
+        region.foreign = line
+        region.foreign_mode = "pending"
+        region.foreign_blocks = set()
+        return True
+    if wording.own.search(line):
+        region.foreign = None
+        return True
+    if alone and region.block != "" and not region.foreign:
+        region.block = None
+        region.unknown_heading = line
+        return True
+    return False
+
+
+def _aside(region: _Region) -> str | None:
+    if region.foreign:
+        return f'it is only stated under "{region.foreign}", which is not the body\'s own figures'
+    if region.block is None:
+        return (
+            f'it is only stated under "{region.unknown_heading}", a heading lgo-check does not know'
+        )
+    return None
+
+
+def _take(
+    norm: NormalisedText,
+    section: _Section,
+    m: re.Match[str],
+    region: _Region,
+    reading: _Reading,
+    wording: Wording,
+    matcher: _Matcher,
+    review_year: str | None,
+) -> None:
+    name = m.lastgroup
+    alternative = matcher.alternatives.get(name or "")
+    if alternative is None or name is None:
+        return
+    text = section.text
+    aside = _aside(region)
+    if alternative.kind == "status":
+        status = wording.statuses[alternative.index]
+        if aside is None:
+            reading.statuses.setdefault(
+                status.block,
+                (status.status, _span(norm, section, m.start(name), m.end(name)), status.sets),
+            )
+            region.block = status.block
+        return
+    figure: FigureSpec = wording.figures[alternative.index]
+    here = region.block or ""
+    targets: list[tuple[str, tuple[tuple[str, str], ...]]] = (
+        list(figure.sets)
+        if figure.sets
+        else [("value", ((here, dict(figure.regional).get(here, "")),))]
+    )
+    taken = False
+    for group, paths in targets:
+        key = f"{name}_{group}"
+        if m.start(key) < 0:
+            continue
+        a, b = m.start(key), m.end(key)
+        paths = tuple((blk, fld) for blk, fld in paths if blk and fld)
+        if not paths:
+            continue
+        cue = _claimed_by_cue(text, a, b, wording, review_year)
+        why = aside or (f'it is stated beside "{cue}", not as the body\'s own' if cue else None)
+        if why:
+            for blk, fld in paths:
+                reading.set_aside.setdefault(f"{blk}.{fld}", why)
+            continue
+        taken = True
+        span = _span(norm, section, a, b)
+        for blk, fld in paths:
+            value = parse_number(text[a:b], fld in _INTEGER_FIELDS)
+            if value is None:
+                reading.set_aside.setdefault(f"{blk}.{fld}", f'"{text[a:b]}" is not a whole number')
+                continue
+            reading.found.append(_Found(blk, fld, value, span))
+    if figure.sets and taken:
+        region.block = figure.sets[0][1][0][0]
+
+
+def _take_row(
+    norm: NormalisedText,
+    section: _Section,
+    row: _Row,
+    header: _Row | None,
+    region: _Region,
+    reading: _Reading,
+    wording: Wording,
+    review_year: str | None,
+) -> None:
+    """A table row: its label cell says which figure, its column whose."""
+    if row is header:
+        return
+    text = section.text
+    aside = _aside(region)
+    cells = [(a, b, text[a:b]) for a, b in row.cells]
+    label_cells = [(a, b, c) for a, b, c in cells if c and not _NUMBER_CELL.fullmatch(c)]
+    value_cells = [(i, a, b, c) for i, (a, b, c) in enumerate(cells) if _NUMBER_CELL.fullmatch(c)]
+    if len(label_cells) != 1 or not value_cells:
+        return
+    label = label_cells[0][2].strip(" :").rstrip("()%").strip()
+    if header is None and len(value_cells) > 1:
+        return  # several figures and no column headings: whose is which is unknown
+    for column, a, _, cell in value_cells:
+        found = _NUMBER_CELL.fullmatch(cell)
+        assert found is not None
+        unit = "pct" if found["pct"] else "number"
+        owner = "own"
+        if header is not None:
+            heading = (
+                text[header.cells[column][0] : header.cells[column][1]]
+                if column < len(header.cells)
+                else ""
+            )
+            owner = _column_owner(heading, wording, review_year)
+        targets = _label_targets(label, unit, region, wording)
+        if owner == "peer":
+            targets = [(blk, _PEER_OF.get(fld, "")) for blk, fld in targets]
+            targets = [(blk, fld) for blk, fld in targets if fld]
+        if not targets:
+            continue
+        cue = _foreign_cue(label, wording, review_year)
+        why = aside
+        if why is None and cue:
+            why = f'the row is labelled "{label}", not the body\'s own'
+        if why is None and owner not in ("own", "peer"):
+            why = f'its table column is headed "{owner}", not the body\'s own'
+        if why:
+            for blk, fld in targets:
+                reading.set_aside.setdefault(f"{blk}.{fld}", why)
+            continue
+        span = _span(norm, section, a + found.start("value"), a + found.end("value"))
+        for blk, fld in targets:
+            value = parse_number(found["value"], fld in _INTEGER_FIELDS)
+            if value is None:
+                reading.set_aside.setdefault(f"{blk}.{fld}", f'"{cell}" is not a whole number')
+                continue
+            reading.found.append(_Found(blk, fld, value, span))
+
+
+def _headers(section: _Section) -> dict[int, _Row]:
+    """Each table's header row: a row marked as one, else a first row with no figure."""
+    headers: dict[int, _Row] = {}
+    firsts: dict[int, _Row] = {}
+    for row in section.rows.values():
+        has_figure = any(_NUMBER_CELL.fullmatch(section.text[a:b]) for a, b in row.cells)
+        if row.header and not has_figure:
+            headers.setdefault(row.table, row)
+        firsts.setdefault(row.table, row)
+    for table, row in firsts.items():
+        if table not in headers and not any(
+            _NUMBER_CELL.fullmatch(section.text[a:b]) for a, b in row.cells
+        ):
+            headers[table] = row
+    return headers
+
+
+def _column_owner(heading: str, wording: Wording, review_year: str | None) -> str:
+    """ "own", "peer", or the heading itself (a column lgo-check will not read)."""
+    assert wording.own_column is not None and wording.peer_column is not None
+    cleaned = heading.strip(" :")
+    if review_year and re.fullmatch(rf"{re.escape(review_year)}|20{review_year[-2:]}", cleaned):
+        return "own"
+    if _foreign_cue(cleaned, wording, review_year):
+        return cleaned
+    if wording.peer_column.fullmatch(cleaned):
+        return "peer"
+    if wording.own_column.fullmatch(cleaned):
+        return "own"
+    return cleaned or "(no heading)"
+
+
+def _label_targets(
+    label: str, unit: str, region: _Region, wording: Wording
+) -> list[tuple[str, str]]:
+    """The block.field a row label names; a label several blocks share goes to the
+    block the row stands in, and to none if that is not one of them."""
+    for spec in wording.labels:
+        if spec.unit != unit or not spec.pattern.fullmatch(label):
+            continue
+        blocks = {blk for blk, _ in spec.fields}
+        if len(blocks) == 1:
+            return list(spec.fields)
+        here = [(blk, fld) for blk, fld in spec.fields if blk == region.block]
+        if here:
+            return here
+        if {"upheld", "overview"} == blocks:
+            # "Investigated" states both the overview count and the upheld base.
+            return list(spec.fields)
+        return []
+    return []
+
+
+# --- the blocks -------------------------------------------------------------------------
+
+
+_HEADLINE = {"upheld": "rate_pct", "compliance": "rate_pct", "remedy": "rate_pct"}
+_BLOCK_ORDER = ("upheld", "compliance", "remedy")
+
+
+def _assemble(
+    norm: NormalisedText, layout: LayoutSpec | None, reading: _Reading
+) -> tuple[Statistics, list[Problem]]:
+    wanted = layout.blocks if layout else _BLOCK_ORDER
     stats = Statistics(overview=OverviewBlock() if "overview" in wanted else None)
     blocks: dict[str, Block] = {
         "upheld": stats.upheld,
@@ -125,54 +777,74 @@ def extract_statistics(
     }
     if stats.overview is not None:
         blocks["overview"] = stats.overview
-
     problems: list[Problem] = []
+    stated_twice: set[str] = set()
     for name, block in blocks.items():
         values: dict[str, list[_Found]] = {}
-        for item in found:
+        for item in reading.found:
             if item.block == name:
                 values.setdefault(item.field, []).append(item)
-        for field, items in values.items():
+        for fld, items in values.items():
             distinct = {item.value for item in items}
             if len(distinct) > 1:
                 shown = " and ".join(str(v) for v in sorted(distinct))
+                stated_twice.add(f"{name}.{fld}")
                 problems.append(
                     Problem(
-                        field=f"{name}.{field}",
+                        field=f"{name}.{fld}",
                         reason=f"the letter states it more than once, as {shown}",
                         span=items[1].span,
                     )
                 )
                 continue
-            setattr(block, field, items[0].value)
-            block.spans[field] = items[0].span
-        if name in headings:
-            block.spans["heading"] = headings[name]
-        block.status = _status(name, block, values, statuses)
-        if block.status != Status.reported and name in statuses:
-            _, span, sets = statuses[name]
+            setattr(block, fld, items[0].value)
+            block.spans[fld] = items[0].span
+        if name in reading.headings:
+            block.spans["heading"] = reading.headings[name]
+        block.status = _status(name, block, values, reading.statuses)
+        if block.status != Status.reported and name in reading.statuses:
+            _, span, sets = reading.statuses[name]
             block.spans["status"] = span
-            for field, value in sets:
-                setattr(block, field, value)
-                block.spans[field] = span
-        headline = _HEADLINE.get(name)
-        if (
-            block.status == Status.reported
-            and headline
-            and getattr(block, headline) is None
-            and f"{name}.{headline}" not in {p.field for p in problems}
-        ):
-            problems.append(
-                Problem(
-                    field=f"{name}.{headline}",
-                    reason="the block has figures but its rate could not be read",
-                    span=block.spans.get("heading"),
-                )
-            )
+            for fld, value in sets:
+                setattr(block, fld, value)
+                block.spans[fld] = span
+        if block.status == Status.reported:
+            problems.extend(_gaps(name, block, layout, reading, stated_twice))
     return stats, problems
 
 
-_HEADLINE = {"upheld": "rate_pct", "compliance": "rate_pct", "remedy": "rate_pct"}
+_DEFAULT_EXPECTS = {
+    "upheld": ("rate_pct", "peer_average_pct", "investigations"),
+    "compliance": ("rate_pct", "peer_average_pct", "outcomes"),
+    "remedy": ("rate_pct", "peer_average_pct", "upheld_base"),
+}
+
+
+def _gaps(
+    name: str,
+    block: Block,
+    layout: LayoutSpec | None,
+    reading: _Reading,
+    stated_twice: set[str],
+) -> list[Problem]:
+    """A Problem for each figure a reported block should state but that is empty."""
+    if layout is not None:
+        expected = layout.expects.get(name, ())
+    else:
+        expected = tuple((f, None) for f in _DEFAULT_EXPECTS.get(name, ()))
+    text = "\n".join(reading.block_text.get(name, ()))
+    problems = []
+    for fld, cue in expected:
+        path = f"{name}.{fld}"
+        if getattr(block, fld, None) is not None or path in stated_twice:
+            continue
+        if cue is not None and not cue.search(text) and path not in reading.set_aside:
+            continue  # the block does not mention it: this body has no such figure
+        reason = reading.set_aside.get(path) or (
+            "the statistics do not state it in any wording lgo-check knows"
+        )
+        problems.append(Problem(field=path, reason=reason, span=block.spans.get("heading")))
+    return problems
 
 
 def _status(

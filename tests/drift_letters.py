@@ -182,7 +182,8 @@ def _head(letter: Letter, body: str, year: str, rng: random.Random) -> None:
         f"Annual Review letter {year}",
         f"I am writing with your annual summary of complaint statistics for the year ending "
         f"31 March {end}. Across all councils this year, {national}% of complaints we "
-        "investigated were upheld, and a compliance rate below 100% is a cause for concern.",
+        "investigated were upheld; we would want to know why if yours fell short of 100% "
+        "compliance.",
         "Please share these figures with the members who oversee complaint handling.",
         "Yours sincerely,",
         "Nerys Holloway\nLocal Government and Social Care Ombudsman",

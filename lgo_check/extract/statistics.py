@@ -267,7 +267,11 @@ def _text_cells(
     if not cuts:
         return [(pos, end)]
     bounds = [pos, *cuts, end]
-    return [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+    cells = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+    if not any(" " in text[a:b].strip() for a, b in cells):
+        # Tabs between single words are spacing (justified text), not a table.
+        return [(pos, end)]
+    return cells
 
 
 # --- one pass of all the wording --------------------------------------------------------

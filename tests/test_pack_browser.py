@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, annual_review_letter
+from test_pack import letter_2024_25
 
 from lgo_check import cli
 
@@ -93,7 +94,8 @@ def browser() -> Iterator[Any]:
 
 
 def _quillmere(folder: Path) -> None:
-    """One fictional body with letters for two years, so the pack has a trend."""
+    """One fictional body with letters for three years, so the pack has a trend and,
+    from the 2024-25 letter, a complaint overview."""
     folder.mkdir()
     (folder / "quillmere-2023-24.txt").write_text(annual_review_letter(), encoding="utf-8")
     earlier = (
@@ -104,6 +106,7 @@ def _quillmere(folder: Path) -> None:
         .replace("17 July 2024", "19 July 2023")
     )
     (folder / "quillmere-2022-23.txt").write_text(earlier, encoding="utf-8")
+    (folder / "quillmere-2024-25.txt").write_text(letter_2024_25(), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +126,11 @@ def _expected_charts(report: dict[str, Any]) -> int:
     """One chart per stated statistic, one for a complaint overview, one per trend."""
     charts = 0
     bodies: dict[str, int] = {}
-    for file in report["files"]:
+    # Newest first: examples/ holds earlier years' letters of some bodies.
+    newest_first = sorted(
+        report["files"], key=lambda f: (f["letter"] or {}).get("review_year") or "", reverse=True
+    )
+    for file in newest_first:
         letter = file["letter"]
         if not letter or not letter["is_annual_review"]:
             continue

@@ -35,6 +35,7 @@ CONCERN_LABELS = {
     "witness_summons": "Witness summons",
     "non_compliance": "Recommendations not carried out, or carried out late",
     "public_report": "Public interest report",
+    "other_concern": "Another concern the Ombudsman raised",
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -62,11 +63,8 @@ class Figure:
     def text(self) -> str:
         if self.value is None:
             return "not stated"
-        if isinstance(self.value, float) and not self.value.is_integer():
-            number = f"{self.value:,.1f}"
-        else:
-            number = f"{int(self.value):,}"
-        return f"{number}{self.unit}"
+        # As read: 2.0 stays "2.0", 0.25 is not rounded, 1234 is "1,234".
+        return f"{self.value:,}{self.unit}"
 
 
 @dataclass(frozen=True)
@@ -106,6 +104,8 @@ class ConcernItem:
     kind: str
     text: str
     place: str
+    #: How it was found (wording rules or classifier), when the run records it.
+    how: str | None = None
 
 
 @dataclass
@@ -203,13 +203,19 @@ def concern_span(concern: Concern) -> Span:
     nested = getattr(concern, "span", None)
     if isinstance(nested, Span):
         return nested
-    return Span(
-        line=concern.line,
-        column=concern.column,
-        end_line=concern.end_line,
-        end_column=concern.end_column,
-        page=concern.page,
-    )
+    return Span.model_validate(concern, from_attributes=True)
+
+
+def found_by(concern: Concern) -> str | None:
+    """How lgo-check found the concern, where the model records it."""
+    how = getattr(concern, "found_by", None)
+    score = getattr(concern, "model_score", None)
+    scored = f" (score {score:.2f})" if isinstance(score, float) else ""
+    return {
+        "rules": "found by lgo-check's wording rules",
+        "model": f"found by lgo-check's classifier{scored}",
+        "both": f"found by lgo-check's wording rules and its classifier{scored}",
+    }.get(str(how))
 
 
 def why_it_matters(rule: RuleInfo | None) -> str:
@@ -475,6 +481,7 @@ def body_section(
             kind=c.kind,
             text=clean(c.text),
             place=place(concern_span(c)),
+            how=found_by(c),
         )
         for c in letter.concerns
     ]

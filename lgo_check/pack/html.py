@@ -12,6 +12,7 @@ from html import escape
 
 from lgo_check.model import Severity
 from lgo_check.pack.content import (
+    CASE_SELECTION_YEAR,
     MARKS,
     TREND_MEASURES,
     BodySection,
@@ -131,7 +132,7 @@ def _trend_chart(body: BodySection) -> str:
     bars = []
     for row in rows:
         rate = row.figures["upheld_rate"]
-        bars.append(Bar(f"{row.year} {_short(body.name)}", rate.value or 0, rate.text))
+        bars.append(Bar(f"{row.year} this body", rate.value or 0, rate.text))
         average = row.figures["upheld_average"]
         if average.stated:
             bars.append(
@@ -140,10 +141,13 @@ def _trend_chart(body: BodySection) -> str:
     title = f"Upheld rate by year for {body.name}, with the average of similar bodies"
     chart = bar_chart(f"{body.anchor}-trend", title, bars, 100)
     caption = (
-        "Upheld rate by year: "
+        f"Upheld rate by year, {body.name} (solid) and similar bodies (dashed): "
         + "; ".join(f"{b.label} {b.text}" for b in bars)
-        + ". Rates before and after 2022-23 are not like for like."
+        + "."
     )
+    years = [row.year for row in rows]
+    if min(years) < CASE_SELECTION_YEAR <= max(years):
+        caption += " Rates before and after 2022-23 are not like for like."
     return f"<figure>{chart}<figcaption>{_e(caption)}</figcaption></figure>"
 
 
@@ -209,9 +213,10 @@ def _section(body: BodySection) -> str:
     out.append(f'<h3 id="{a}-concerns">Concerns raised in the letter</h3>')
     if body.concerns:
         for concern in body.concerns:
+            where = ", ".join(filter(None, [concern.place, concern.how]))
             out.append(
                 f"<p><strong>{_e(concern.label)}</strong> "
-                f'<span class="source">({_e(concern.place)})</span></p>'
+                f'<span class="source">({_e(where)})</span></p>'
                 f"<blockquote><p>{_e(concern.text)}</p></blockquote>"
             )
     else:

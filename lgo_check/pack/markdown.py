@@ -76,7 +76,8 @@ def _section(body: BodySection) -> list[str]:
     out += ["### Concerns raised in the letter", ""]
     if body.concerns:
         for c in body.concerns:
-            out += [f"**{md(c.label)}** ({md(c.place)})", "", f"> {md(c.text)}", ""]
+            where = ", ".join(filter(None, [c.place, c.how]))
+            out += [f"**{md(c.label)}** ({md(where)})", "", f"> {md(c.text)}", ""]
     else:
         out += ["lgo-check found no concern in the letter's prose.", ""]
     out += ["### Findings and why they matter", ""]

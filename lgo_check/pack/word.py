@@ -157,7 +157,8 @@ def _section(w: _Word, body: BodySection) -> None:
     w.heading("Concerns raised in the letter", level=2)
     if body.concerns:
         for concern in body.concerns:
-            w.paragraph(Run(concern.label, bold=True), f" ({concern.place})")
+            where = ", ".join(filter(None, [concern.place, concern.how]))
+            w.paragraph(Run(concern.label, bold=True), f" ({where})")
             w.paragraph(concern.text, style="Quote")
     else:
         w.paragraph("lgo-check found no concern in the letter's prose.")

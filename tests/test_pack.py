@@ -402,3 +402,23 @@ def test_complaint_overview_from_2024_25(lgo_cli: Callable[..., Any], lgo_workdi
     assert (
         f"Complaints dealt with: {OVERVIEW['dealt_with']}" in page
     )  # the chart's text alternative
+
+
+def test_a_reissued_letter_replaces_the_first_of_its_year(
+    lgo_cli: Callable[..., Any], lgo_workdir: Path
+) -> None:
+    first = annual_review_letter(compliance_rate=90, outcomes=20)
+    (lgo_workdir / "z-first.txt").write_text(first, encoding="utf-8")
+    reissue = annual_review_letter(compliance_rate=95, outcomes=20).replace(
+        "17 July 2024", "2 August 2024"
+    )
+    (lgo_workdir / "a-reissue.txt").write_text(reissue, encoding="utf-8")
+    pack = lgo_cli("report", "--isolated", ".", "--format", "md").out
+    assert pack.count("## Quillmere District Council: annual review letter 2023-24") == 1
+    assert "Letter: a-reissue.txt; dated 2 August 2024." in pack
+    assert (
+        "z-first.txt is a second letter for 2023-24; the later-dated a-reissue.txt is used." in pack
+    )
+    trend = pack.split("### Trend", 1)[1].split("###", 1)[0]
+    assert len(re.findall(r"^\| 2023-24 \|", trend, re.M)) == 1
+    assert "| 95% (line" in trend and "| 90% (line" not in trend

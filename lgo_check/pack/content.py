@@ -7,6 +7,7 @@ estimated; a figure the letter does not state is shown as not stated.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,13 @@ class Statistic:
     status: Mark
     #: Rule codes of the findings that set the status.
     rule_codes: list[str]
+
+    @property
+    def brief(self) -> str:
+        """The figure and, in brackets, the average: "71% (66%)"; empty if not stated."""
+        if not self.body.stated:
+            return ""
+        return self.body.text + (f" ({self.average.text})" if self.average.stated else "")
 
 
 @dataclass
@@ -469,8 +477,23 @@ def _trend_row(report: FileReport) -> TrendRow:
 def body_section(
     name: str, reports: Sequence[FileReport], rules: dict[str, RuleInfo], taken: set[str]
 ) -> BodySection:
-    """The section for one body: its newest letter, with the others as its trend."""
-    newest = reports[-1]
+    """The section for one body: its newest letter, with the others as its trend.
+
+    ``reports`` are in year order; of two letters for one year (a duplicate or a
+    corrected reissue) the later-dated one counts, and the other is named.
+    """
+    by_year: dict[str, FileReport] = {}
+    undated: list[FileReport] = []
+    for report in reports:
+        year = report.letter.review_year if report.letter else None
+        if year is None:
+            undated.append(report)
+        else:
+            by_year[year] = report  # in date order, so the latest letter of a year wins
+    series = [by_year[y] for y in sorted(by_year)] or list(reports[-1:])
+    counted = {id(r) for r in [*series, *undated]}
+    superseded = [r for r in reports if id(r) not in counted]
+    newest = series[-1]
     letter = newest.letter
     assert letter is not None
     path = newest.path
@@ -496,8 +519,8 @@ def body_section(
         )
         for f in sorted(newest.findings, key=lambda f: (-f.severity.rank, f.rule_id))
     ]
-    years = [r.letter.review_year for r in reports if r.letter and r.letter.review_year]
-    trend = [_trend_row(r) for r in reports]
+    years = [r.letter.review_year for r in series if r.letter and r.letter.review_year]
+    trend = [_trend_row(r) for r in series]
     if len(trend) > 1:
         trend_note = f"Letters for {len(trend)} years were given: {', '.join(years)}."
     else:
@@ -505,6 +528,15 @@ def body_section(
             f"Only the {letter.review_year or 'one'} letter was given, so there is no trend "
             "yet: give lgo-check report the earlier years' letters too."
         )
+    for old in superseded:
+        kept = by_year[old.letter.review_year or ""] if old.letter else newest
+        trend_note += (
+            f" {old.path} is a second letter for {kept.letter.review_year if kept.letter else ''}"
+            f"; the later-dated {kept.path} is used."
+        )
+    for other in undated:
+        if other is not newest:
+            trend_note += f" {other.path} states no review year, so it is not in the trend."
     return BodySection(
         anchor=anchor(name, taken),
         name=name,
@@ -532,6 +564,12 @@ def _body_key(name: str) -> str:
     return " ".join(name.casefold().replace("&", "and").split())
 
 
+def _letter_order(report: FileReport) -> tuple[str, dt.date, str]:
+    letter = report.letter
+    year = (letter.review_year if letter else None) or ""
+    return (year, (letter.letter_date if letter else None) or dt.date.min, report.path)
+
+
 def group_by_body(files: Sequence[FileReport]) -> list[tuple[str, list[FileReport]]]:
     """Letters grouped by body and ordered by review year, bodies in name order."""
     groups: dict[str, tuple[str, list[FileReport]]] = {}
@@ -542,7 +580,7 @@ def group_by_body(files: Sequence[FileReport]) -> list[tuple[str, list[FileRepor
         key = _body_key(name) if name else f"\0{report.path}"
         groups.setdefault(key, (name or f"Body not named ({report.path})", []))[1].append(report)
     for _, reports in groups.values():
-        reports.sort(key=lambda r: (r.letter.review_year or "" if r.letter else "", r.path))
+        reports.sort(key=_letter_order)
     return sorted(groups.values(), key=lambda g: g[0].casefold())
 
 

@@ -282,7 +282,7 @@ def _index(pack: Pack) -> str:
         cells = []
         for key in ("upheld_rate", "compliance"):
             s = stats[key]
-            cells.append(f"<td>{_mark(s.status)} {_e(s.body.text)} ({_e(s.average.text)})</td>")
+            cells.append(f"<td>{_mark(s.status)} {_e(s.brief)}</td>")
         out.append(
             f'<tr><th scope="row"><a href="#{body.anchor}">{_e(body.name)}</a></th>'
             f"<td>{_e(body.year or '?')}</td>{''.join(cells)}"

@@ -131,8 +131,7 @@ def render_markdown(pack: Pack) -> str:
                     md(b.name),
                     md(b.year or "?"),
                     *(
-                        f"{_mark(stats[k].status)} {md(stats[k].body.text)} "
-                        f"({md(stats[k].average.text)})"
+                        f"{_mark(stats[k].status)} {md(stats[k].brief)}".strip()
                         for k in ("upheld_rate", "compliance")
                     ),
                     str(len(b.concerns)),

@@ -219,8 +219,7 @@ def render_docx(pack: Pack) -> bytes:
                     b.name,
                     b.year or "?",
                     *(
-                        f"{stats[k].status.symbol} {stats[k].status.word} "
-                        f"{stats[k].body.text} ({stats[k].average.text})"
+                        f"{stats[k].status.symbol} {stats[k].status.word} {stats[k].brief}".strip()
                         for k in ("upheld_rate", "compliance")
                     ),
                     str(len(b.concerns)),

@@ -276,13 +276,7 @@ def _option_type(default: Any) -> Any:
 
 
 def _concern_span(concern: Concern) -> Span:
-    return Span(
-        line=concern.line,
-        column=concern.column,
-        end_line=concern.end_line,
-        end_column=concern.end_column,
-        page=concern.page,
-    )
+    return concern.span
 
 
 def load_rule_file(path: Path) -> list[DeclarativeRule]:

@@ -111,16 +111,32 @@ ConcernKind = Literal[
     "witness_summons",
     "non_compliance",
     "public_report",
+    "other_concern",
 ]
 
+#: How a concern was found: by the rule patterns, by the trained classifier, or both.
+FoundBy = Literal["rules", "model", "both"]
 
-class Concern(Span):
-    """A concern the Ombudsman raises in prose, located at its sentence."""
 
-    kind: str
+class Concern(Model):
+    """A concern the Ombudsman raises in prose, and how it was found.
+
+    ``span`` covers its sentences, from the first to the last that state it;
+    ``line`` is ``span.line`` (the first line of its first sentence), kept at the
+    top level because consumers of the JSON read it there.
+    """
+
+    kind: ConcernKind
+    line: int
     text: str
     share_pct: Number | None = None
     qualifier: str | None = None
+    span: Span
+    sentences: list[Span] = Field(default_factory=list)
+    found_by: FoundBy
+    #: The classifier's score for this kind (highest over its sentences); null when
+    #: no sentence of it was scored.
+    model_score: float | None = None
 
 
 class Problem(Model):

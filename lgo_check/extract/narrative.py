@@ -1,7 +1,9 @@
 """Narrative concerns: sentences in which the Ombudsman raises a concern about this body.
 
-The wordings are data, in ``concerns/*.toml`` of the rule pack (``rules/concerns/``
-in a source checkout); the format is described at the top of ``common.toml`` there.
+The rule wordings are data, in ``concerns/*.toml`` of the rule pack
+(``rules/concerns/`` in a source checkout; the format is described at the top of
+``common.toml`` there). The trained classifier is ``concerns/model/`` of this
+package (``lgo_check/extract/concerns/classifier.py`` trains it).
 
 How letters are read (all letters of a run as one batch):
 
@@ -11,40 +13,39 @@ How letters are read (all letters of a run as one batch):
    the block map 1:1 to the normalised text, and so to the original file). A block
    of at most four words that does not end like a sentence ("Public reports") is a
    title and states no concern: it is skipped.
-2. A word pre-filter keeps only the blocks that contain every plain word some
-   pattern needs (derived from the patterns themselves, so it never hides a match;
-   ``find_concerns(..., prefilter=False)`` checks that in the tests).
-3. Those blocks go through one spaCy pipeline in a batch (``nlp.pipe``):
-   ``spacy.blank("en")`` with a sentencizer, built once per process; no trained
-   model is needed (``spacy_model`` names an installed one to use instead). Each
-   pattern, context, veto and exception is a rule-based spaCy ``Matcher``, run only
-   on the sentences that contain its words.
-4. In a sentence, a kind is found when one of its patterns matches and no veto
-   matches in the same clause. There is one concern per kind per block: it starts
-   at the first sentence that states it and spans all that do.
-
-Cost: about 2 ms per letter in a warm process (tests/test_narrative.py measures it).
+2. A word pre-filter keeps only the blocks that contain a word some pattern
+   needs first or a cue word of the classifier (derived from the patterns and the
+   model, so it never hides a finding; ``find_concerns(..., prefilter=False)``
+   checks that in the tests).
+3. Those blocks go through one spaCy pipeline in a batch (``nlp.pipe``): the
+   shipped pipeline's tokenizer, sentencizer and lookup lemmatiser, then the
+   ``lgo_concerns`` component (``concerns/component.py``), which writes what it
+   finds in each sentence to ``doc.spans``: rules, model and negation.
+4. There is one concern per kind per block: it starts at the first sentence that
+   states it and spans all that do, and says how it was found.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from lgo_check.model import Concern, ConcernKind, Number
 from lgo_check.normalise import NormalisedText
+from lgo_check.tomlfile import TomlFileError, read_toml, validate
 
-#: The order concerns of one sentence are reported in (then any other kinds).
+#: The order concerns of one sentence are reported in.
 KIND_ORDER: tuple[str, ...] = get_args(ConcernKind)
 
+M = TypeVar("M", bound=BaseModel)
 _MAX_GAP = 20
-_KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -324,12 +325,12 @@ def _predicate(spec: Any) -> Callable[[str], bool]:
 
 
 # --------------------------------------------------------------------------
-# The catalogue of wordings
+# The catalogue of wordings: rules/concerns/*.toml, validated by pydantic models
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A pattern (with an optional context) or a veto (with an optional exception)."""
+    """A pattern (with an optional context) or an exception (with an optional ``unless``)."""
 
     label: str  # "<file stem>:<pattern|veto>:<number>"
     tokens: tuple[Element, ...]
@@ -346,6 +347,7 @@ class Entry:
 class KindSpec:
     kind: str
     share: bool
+    share_of: frozenset[str]
     patterns: tuple[Entry, ...]
     vetoes: tuple[Entry, ...]
 
@@ -358,6 +360,7 @@ class Catalogue:
     qualifiers: tuple[str, ...]
     not_a_share_after: tuple[str, ...]
     fractions: dict[str, Number]
+    negation: dict[str, Any]  # keyword arguments of negation.Termsets.from_words
 
     def entries(self) -> Iterator[Entry]:
         for spec in self.kinds:
@@ -381,41 +384,73 @@ def concerns_folder() -> Path:
     return builtin_rule_pack() / "concerns"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, to_lower=True)]
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _PatternModel(_FileModel):
+    tokens: str
+    context: str | None = None
+    note: str | None = None
+
+
+class _VetoModel(_FileModel):
+    tokens: str
+    unless: str | None = None
+    note: str | None = None
+
+
+class _NegationModel(_FileModel):
+    """NegEx termsets (see lgo_check/extract/concerns/negation.py)."""
+
+    preceding: list[Phrase] = Field(default_factory=list)
+    following: list[Phrase] = Field(default_factory=list)
+    either: list[Phrase] = Field(default_factory=list)
+    pseudo: list[Phrase] = Field(default_factory=list)
+    terminators: list[Phrase] = Field(default_factory=list)
+    window: int = Field(default=10, ge=1, le=40)
+
+
+class _CommonModel(_FileModel):
+    clause_breaks: list[Phrase] = Field(default_factory=list)
+    qualifiers: list[Phrase] = Field(default_factory=list)
+    not_a_share_after: list[Phrase] = Field(default_factory=list)
+    fractions: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
+    negation: _NegationModel = Field(default_factory=_NegationModel)
+    veto: list[_VetoModel] = Field(default_factory=list)
+
+
+class _KindModel(_FileModel):
+    kind: ConcernKind
+    share: bool = False
+    #: Nouns a share of this kind counts ("40% of our enquiries"): a share of a noun
+    #: that only another kind lists belongs to that kind, not this one.
+    share_of: list[Phrase] = Field(default_factory=list)
+    pattern: list[_PatternModel] = Field(min_length=1)
+    veto: list[_VetoModel] = Field(default_factory=list)
+
+
+def _read(path: Path, model: type[M]) -> M:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConcernPatternError(f"{path}: cannot be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConcernPatternError(f"{path}: not valid TOML: {exc}") from None
+        return validate(model, read_toml(path), path)
+    except TomlFileError as exc:
+        raise ConcernPatternError("\n".join(exc.problems)) from None
 
 
-def _unknown_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str]) -> None:
-    unknown = set(table) - allowed
-    if unknown:
-        raise ConcernPatternError(f"{path}: {where}: unknown key(s) {sorted(unknown)}")
-
-
-def _entries(path: Path, data: dict[str, Any], table: str, extra: str) -> tuple[Entry, ...]:
-    items = data.get(table, [])
-    if not isinstance(items, list):
-        raise ConcernPatternError(f"{path}: '{table}' must be a list of [[{table}]] tables")
+def _entries(
+    path: Path, items: Sequence[_PatternModel | _VetoModel], table: str
+) -> tuple[Entry, ...]:
     entries = []
     for number, item in enumerate(items, start=1):
-        where = f"[[{table}]] #{number}"
-        if not isinstance(item, dict):
-            raise ConcernPatternError(f"{path}: {where}: must be a table")
-        _unknown_keys(path, where, item, {"tokens", extra, "note"})
-        for key in ("tokens", extra, "note"):
-            if key in item and not isinstance(item[key], str):
-                raise ConcernPatternError(f"{path}: {where}: '{key}' must be a string")
-        if "tokens" not in item:
-            raise ConcernPatternError(f"{path}: {where}: 'tokens' is required")
+        extra = item.context if isinstance(item, _PatternModel) else item.unless
         try:
-            tokens = parse_tokens(item["tokens"])
-            more = parse_tokens(item[extra]) if extra in item else None
+            tokens = parse_tokens(item.tokens)
+            more = parse_tokens(extra) if extra is not None else None
         except ValueError as exc:
-            raise ConcernPatternError(f"{path}: {where}: {exc}") from None
+            raise ConcernPatternError(f"{path}: [[{table}]] #{number}: {exc}") from None
         entries.append(
             Entry(
                 f"{path.stem}:{table}:{number}",
@@ -433,42 +468,15 @@ def load_catalogue(folder: Path) -> Catalogue:
     common_path = folder / "common.toml"
     if not common_path.is_file():
         raise ConcernPatternError(f"{folder}: no common.toml")
-    common = _read_toml(common_path)
-    _unknown_keys(
-        common_path,
-        "top level",
-        common,
-        {"clause_breaks", "qualifiers", "not_a_share_after", "fractions", "veto"},
-    )
-    words: dict[str, tuple[str, ...]] = {}
-    for key in ("clause_breaks", "qualifiers", "not_a_share_after"):
-        value = common.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise ConcernPatternError(f"{common_path}: '{key}' must be a list of strings")
-        words[key] = tuple(" ".join(v.lower().split()) for v in value)
-    fractions = common.get("fractions", {})
-    if not isinstance(fractions, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 100
-        for v in fractions.values()
-    ):
-        raise ConcernPatternError(f"{common_path}: 'fractions' values must be numbers 0-100")
+    common = _read(common_path, _CommonModel)
     kinds: list[KindSpec] = []
     for path in sorted(folder.glob("*.toml")):
         if path == common_path:
             continue
-        data = _read_toml(path)
-        _unknown_keys(path, "top level", data, {"kind", "share", "pattern", "veto"})
-        kind = data.get("kind")
-        if not isinstance(kind, str) or not _KIND_NAME.match(kind):
-            raise ConcernPatternError(f"{path}: 'kind' must be a lower-case name")
-        if any(k.kind == kind for k in kinds):
-            raise ConcernPatternError(f"{path}: kind {kind!r} is defined twice")
-        share = data.get("share", False)
-        if not isinstance(share, bool):
-            raise ConcernPatternError(f"{path}: 'share' must be true or false")
-        patterns = _entries(path, data, "pattern", "context")
-        if not patterns:
-            raise ConcernPatternError(f"{path}: kind {kind!r} has no [[pattern]]")
+        data = _read(path, _KindModel)
+        if any(k.kind == data.kind for k in kinds):
+            raise ConcernPatternError(f"{path}: kind {data.kind!r} is defined twice")
+        patterns = _entries(path, data.pattern, "pattern")
         for entry in patterns:
             if not entry.requires:
                 raise ConcernPatternError(
@@ -476,15 +484,18 @@ def load_catalogue(folder: Path) -> Catalogue:
                     "match (not only regexes, optional elements or very common short words), "
                     "so that the pre-filter can skip the blocks without it"
                 )
-        kinds.append(KindSpec(kind, share, patterns, _entries(path, data, "veto", "unless")))
-    kinds.sort(key=lambda k: (KIND_ORDER.index(k.kind) if k.kind in KIND_ORDER else 99, k.kind))
+        vetoes = _entries(path, data.veto, "veto")
+        kinds.append(KindSpec(data.kind, data.share, frozenset(data.share_of), patterns, vetoes))
+    kinds.sort(key=lambda k: KIND_ORDER.index(k.kind))
+    fractions = {" ".join(k.lower().split()): v for k, v in common.fractions.items()}
     return Catalogue(
         kinds=tuple(kinds),
-        vetoes=_entries(common_path, common, "veto", "unless"),
-        clause_breaks=tuple(tuple(_split_break(b)) for b in words["clause_breaks"]),
-        qualifiers=words["qualifiers"],
-        not_a_share_after=words["not_a_share_after"],
-        fractions={" ".join(k.lower().split()): v for k, v in fractions.items()},
+        vetoes=_entries(common_path, common.veto, "veto"),
+        clause_breaks=tuple(tuple(_split_break(b)) for b in common.clause_breaks),
+        qualifiers=tuple(" ".join(q.split()) for q in common.qualifiers),
+        not_a_share_after=tuple(" ".join(q.split()) for q in common.not_a_share_after),
+        fractions={k: int(v) if float(v).is_integer() else v for k, v in fractions.items()},
+        negation=common.negation.model_dump(),
     )
 
 
@@ -503,6 +514,8 @@ class Share:
     end: int
     value: Number
     qualifier: str | None
+    #: The words just after the share ("of our enquiries" -> "enquiries"): what it counts.
+    of: tuple[str, ...] = ()
 
 
 class ShareReader:
@@ -549,7 +562,17 @@ class ShareReader:
             if not 0 <= value <= 100:
                 continue
             qualifier = " ".join(m.group("q").lower().split()) if m.group("q") else None
-            yield Share(m.start(), m.end(), int(value) if value.is_integer() else value, qualifier)
+            after = _COUNTED.match(text, m.end())
+            counted = tuple(w.lower() for w in after.group(1).split()) if after else ()
+            number = int(value) if value.is_integer() else value
+            yield Share(m.start(), m.end(), number, qualifier, counted)
+
+
+#: After a share: "of" (unless the fraction took it), determiners, then up to two words.
+_COUNTED = re.compile(
+    r"\s*(?:of\s+)?(?:(?:our|the|its|their|your|these|those|all|such|this|his|her)\s+)*"
+    r"([A-Za-z]+(?:\s+[A-Za-z]+)?)"
+)
 
 
 def _number(text: str) -> int:
@@ -559,21 +582,22 @@ def _number(text: str) -> int:
 # --------------------------------------------------------------------------
 # The spaCy pipeline, built once per process
 
+#: The model's score at or above which it finds a kind (configuration: concern-threshold).
+DEFAULT_THRESHOLD = 0.5
+#: Blocks longer than this go to spaCy in pieces (spaCy refuses texts over max_length).
+MAX_BLOCK_CHARS = 50_000
+
 
 @dataclass
 class Pipeline:
-    """The spaCy pipeline, and a Matcher for each pattern, context, veto and exception.
-
-    One Matcher per entry (not one for all) lets a block be matched against only
-    the few patterns whose words it contains: spaCy's Matcher costs time per
-    pattern and token, and most blocks of a letter need none.
-    """
+    """The spaCy pipeline (tokenizer, sentencizer, lemmatiser, ``lgo_concerns``) and helpers."""
 
     nlp: Any
-    matchers: dict[str, Any]  # entry label (or extra_label) -> Matcher
-    aligners: dict[str, Aligner]  # for the entries with gaps
+    finder: Any  # the lgo_concerns component (component.ConcernFinder)
     catalogue: Catalogue
     shares: ShareReader
+    gate: Requirement  # a block without any of these words cannot hold a concern
+    lemma: Callable[[str], str]
 
 
 @functools.cache
@@ -582,29 +606,15 @@ def catalogue() -> Catalogue:
     return load_catalogue(concerns_folder())
 
 
-def pipeline(spacy_model: str | None = None) -> Pipeline:
-    """The spaCy pipeline and matchers, built once per process (spaCy's import takes ~1 s)."""
-    return _build_pipeline(spacy_model or None)
+def build_matchers(nlp: Any, cat: Catalogue) -> tuple[dict[str, Any], dict[str, Aligner]]:
+    """A spaCy Matcher for each pattern, context, exception and ``unless`` of the catalogue.
 
-
-@functools.cache
-def _build_pipeline(spacy_model: str | None) -> Pipeline:
-    import spacy
+    One Matcher per entry (not one for all) lets a sentence be matched against only
+    the few patterns whose words it contains: spaCy's Matcher costs time per
+    pattern and token, and most sentences of a letter need none.
+    """
     from spacy.matcher import Matcher
 
-    if spacy_model:
-        try:
-            nlp = spacy.load(spacy_model)
-        except OSError as exc:
-            raise ValueError(f"spaCy model {spacy_model!r} cannot be loaded: {exc}") from None
-        unused = {"ner", "entity_linker", "entity_ruler", "textcat", "textcat_multilabel"}
-        nlp.select_pipes(disable=[name for name in nlp.pipe_names if name in unused])
-        if not {"parser", "senter", "sentencizer"} & set(nlp.pipe_names):
-            nlp.add_pipe("sentencizer")
-    else:
-        nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
-    cat = catalogue()
     matchers: dict[str, Any] = {}
     aligners: dict[str, Aligner] = {}
 
@@ -623,7 +633,60 @@ def _build_pipeline(spacy_model: str | None) -> Pipeline:
         add(entry.label, entry.tokens)
         if entry.extra is not None:
             add(entry.extra_label, entry.extra)
-    return Pipeline(nlp, matchers, aligners, cat, ShareReader(cat))
+    return matchers, aligners
+
+
+def pipeline(spacy_model: str | None = None, threshold: float | None = None) -> Pipeline:
+    """The spaCy pipeline, built once per process (and per model and threshold)."""
+    return _build_pipeline(
+        spacy_model or None, DEFAULT_THRESHOLD if threshold is None else threshold
+    )
+
+
+@functools.cache
+def _build_pipeline(spacy_model: str | None, threshold: float) -> Pipeline:
+    import spacy
+
+    from lgo_check.extract.concerns import component, lemmas  # noqa: F401  (factories)
+    from lgo_check.extract.concerns.classifier import MODEL_DIR, base_pipeline
+
+    shipped = component.shipped_model_exists()
+    base = spacy.load(MODEL_DIR) if shipped else base_pipeline()
+    if spacy_model:
+        try:
+            nlp = spacy.load(spacy_model)
+        except OSError as exc:
+            raise ValueError(f"spaCy model {spacy_model!r} cannot be loaded: {exc}") from None
+        unused = {"ner", "entity_linker", "entity_ruler", "textcat", "textcat_multilabel"}
+        nlp.select_pipes(disable=[name for name in nlp.pipe_names if name in unused])
+        if not {"parser", "senter", "sentencizer"} & set(nlp.pipe_names):
+            nlp.add_pipe("sentencizer")
+        nlp.add_pipe("lgo_lemmatizer", source=base)
+        if shipped:
+            nlp.add_pipe("textcat_multilabel", name="lgo_textcat", source=base)
+    else:
+        nlp = base
+        if shipped:
+            nlp.rename_pipe("textcat_multilabel", "lgo_textcat")
+    if "lgo_textcat" in nlp.pipe_names:
+        # The classifier reads single sentences: lgo_concerns calls it, not the pipeline.
+        nlp.disable_pipe("lgo_textcat")
+    finder = nlp.add_pipe("lgo_concerns", config={"threshold": threshold})
+    cat = finder.catalogue
+    words: set[str] = set(finder.cue_forms)
+    prefixes: set[str] = set()
+    for _, entry in cat.candidates(None):
+        words |= entry.requires[0][0]
+        prefixes.update(entry.requires[0][1])
+    table = nlp.get_pipe("lgo_lemmatizer").lookups.get_table("lemma_lookup")
+
+    def lemma(word: str) -> str:
+        lower = word.lower()
+        return str(table.get(lower, lower))
+
+    return Pipeline(
+        nlp, finder, cat, ShareReader(cat), (frozenset(words), tuple(sorted(prefixes))), lemma
+    )
 
 
 # --------------------------------------------------------------------------
@@ -710,215 +773,132 @@ def _is_heading(line: str, following: str) -> bool:
 class _Block:
     letter: int
     offset: int  # where the block starts in the normalised text
-    text: str  # the block, newlines made spaces: what spaCy reads (Doc.text is slow)
-    candidates: list[tuple[str, Entry]]  # the (kind, pattern) pairs worth matching
-    words: Words | None  # None: no pre-filter, run every veto
-
-
-@dataclass
-class _Found:
-    """Where one kind was found in a block, by sentence index."""
-
-    sentences: dict[int, tuple[int, int]]  # (start_char, end_char) within the block
-    matches: dict[int, list[tuple[int, int]]]  # the matches' (start_char, end_char)
+    text: str  # the block, newlines made spaces: what spaCy reads
 
 
 def find_concerns(
-    norms: Sequence[NormalisedText], spacy_model: str | None = None, *, prefilter: bool = True
+    norms: Sequence[NormalisedText],
+    spacy_model: str | None = None,
+    *,
+    prefilter: bool = True,
+    threshold: float | None = None,
 ) -> list[list[Concern]]:
     """The concerns in each letter, in the order of the letters.
 
-    ``prefilter=False`` matches every block against every pattern (for tests: the
-    result must be the same, only slower).
+    ``prefilter=False`` sends every block through spaCy (for tests: the result
+    must be the same, only slower). ``threshold`` is the model's (default 0.5).
     """
     results: list[list[Concern]] = [[] for _ in norms]
-    cat = catalogue()
     todo: list[_Block] = []
+    pipe: Pipeline | None = None
     for index, norm in enumerate(norms):
         # A title ("Public reports") names a topic and states no concern.
         spans = [(s, e) for s, e in blocks(norm.text) if not _is_title(norm.text[s:e])]
-        words = [Words(norm.text[start:end]) if prefilter else None for start, end in spans]
-        # The patterns the letter as a whole could match, then each block's share of them.
-        letter = cat.candidates(Words.union(words) if prefilter else None)
-        if not letter:
-            continue
-        # A block can only match a pattern if it has the pattern's first requirement.
-        first = Words.first_requirements(entry for _, entry in letter) if prefilter else None
-        for (start, end), block_words in zip(spans, words, strict=True):
-            if first is not None and block_words is not None and not block_words.has(first):
+        if spans and pipe is None:
+            pipe = pipeline(spacy_model, threshold)
+        for start, end in spans:
+            text = norm.text[start:end]
+            if pipe is not None and prefilter and not Words(text).has(pipe.gate):
                 continue
-            candidates = [
-                (kind, entry)
-                for kind, entry in letter
-                if block_words is None
-                or (block_words.meets(entry.requires) and block_words.meets(entry.extra_requires))
-            ]
-            if candidates:
-                text = norm.text[start:end].replace("\n", " ")
-                todo.append(_Block(index, start, text, candidates, block_words))
-    if not todo:
+            for offset, piece in _pieces(text):
+                todo.append(_Block(index, start + offset, piece.replace("\n", " ")))
+    if not todo or pipe is None:
         return results
-    pipe = pipeline(spacy_model)
     for block, doc in zip(todo, pipe.nlp.pipe((b.text for b in todo), batch_size=64), strict=True):
         results[block.letter].extend(_block_concerns(doc, block, norms[block.letter], pipe))
     for concerns in results:
-        concerns.sort(key=lambda c: (c.page or 0, c.line, c.column, _kind_rank(c.kind)))
+        concerns.sort(
+            key=lambda c: (c.span.page or 0, c.span.line, c.span.column, KIND_ORDER.index(c.kind))
+        )
     return results
 
 
-def _kind_rank(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-
-
-class _Sentences:
-    """A block's sentences, and the matches of entries in them (each computed once).
-
-    spaCy's Matcher costs time for every token it reads, so an entry is matched
-    only against the sentences that contain the words it needs.
-    """
-
-    def __init__(self, doc: Any, text: str, pipe: Pipeline, prefilter: bool) -> None:
-        self.text = text
-        self.spans = list(doc.sents)
-        self._pipe = pipe
-        self._prefilter = prefilter
-        self._words: dict[int, Words] = {}
-        self._lowers: dict[int, list[str]] = {}
-        self._clauses: dict[int, list[int]] = {}
-        self._matches: dict[tuple[str, int], list[tuple[int, int]]] = {}
-
-    def text_range(self, k: int) -> tuple[int, int]:
-        sent = self.spans[k]
-        return sent.start_char, sent.end_char
-
-    def lowers(self, k: int) -> list[str]:
-        if k not in self._lowers:
-            self._lowers[k] = [t.lower_ for t in self.spans[k]]
-        return self._lowers[k]
-
-    def could(self, k: int, requires: tuple[Requirement, ...]) -> bool:
-        if not self._prefilter or not requires:
-            return True
-        if k not in self._words:
-            self._words[k] = Words(self.text[slice(*self.text_range(k))])
-        return self._words[k].meets(requires)
-
-    def matches(
-        self, label: str, requires: tuple[Requirement, ...], k: int
-    ) -> list[tuple[int, int]]:
-        """(start, end) token offsets, within sentence k, of the entry's matches there."""
-        key = (label, k)
-        if key not in self._matches:
-            found: list[tuple[int, int]] = []
-            if self.could(k, requires):
-                found = [
-                    (start, end) for _, start, end in self._pipe.matchers[label](self.spans[k])
-                ]
-                aligner = self._pipe.aligners.get(label)
-                if found and aligner is not None:
-                    words = self.lowers(k)
-                    found = [(s, e) for s, e in found if aligner.aligns(words[s:e])]
-            self._matches[key] = found
-        return self._matches[key]
-
-    def anywhere(self, label: str, requires: tuple[Requirement, ...]) -> bool:
-        return any(self.matches(label, requires, k) for k in range(len(self.spans)))
-
-    def clauses(self, k: int, breaks: tuple[tuple[str, ...], ...]) -> list[int]:
-        """A clause number for each token of sentence k: a clause break starts a new one."""
-        if k not in self._clauses:
-            words = self.lowers(k)
-            clause, current = [], 0
-            for i in range(len(words)):
-                if i and any(tuple(words[i : i + len(b)]) == b for b in breaks):
-                    current += 1
-                clause.append(current)
-            self._clauses[k] = clause
-        return self._clauses[k]
-
-    def char_range(self, k: int, start: int, end: int) -> tuple[int, int]:
-        """The character offsets in the block of tokens start:end of sentence k."""
-        first = self.spans[k][start]
-        last = self.spans[k][end - 1]
-        return first.idx, last.idx + len(last)
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """The block in pieces of at most MAX_BLOCK_CHARS, cut after a sentence or a space."""
+    start = 0
+    while len(text) - start > MAX_BLOCK_CHARS:
+        window = text[start : start + MAX_BLOCK_CHARS]
+        cut = max(window.rfind(". "), window.rfind("\n"), window.rfind(" "))
+        end = start + (cut + 1 if cut > 0 else MAX_BLOCK_CHARS)
+        yield start, text[start:end]
+        start = end
+    yield start, text[start:]
 
 
 def _block_concerns(
     doc: Any, block: _Block, norm: NormalisedText, pipe: Pipeline
 ) -> Iterator[Concern]:
-    sents = _Sentences(doc, block.text, pipe, block.words is not None)
-    positives = [
-        (kind, k, start, end)
-        for kind, entry in block.candidates
-        for k in range(len(sents.spans))
-        for start, end in sents.matches(entry.label, entry.requires, k)
-        if entry.extra is None or sents.anywhere(entry.extra_label, entry.extra_requires)
-    ]
-    if not positives:
+    from lgo_check.extract.concerns.component import SPANS_KEY
+
+    group = doc.spans[SPANS_KEY]
+    if not len(group):
         return
-    cat = pipe.catalogue
-    specs = {spec.kind: spec for spec in cat.kinds}
-
-    @functools.cache
-    def veto_clauses(kind: str, k: int) -> list[tuple[int, int]]:
-        """The clause ranges of sentence k that a veto of the kind (or a common one) cancels."""
-        clause = sents.clauses(k, cat.clause_breaks)
-        out: list[tuple[int, int]] = []
-        for entry in (*specs[kind].vetoes, *cat.vetoes):
-            found = [
-                (clause[s], clause[e - 1]) for s, e in sents.matches(entry.label, entry.requires, k)
-            ]
-            if found and entry.extra is not None:
-                lifting = [
-                    (clause[s], clause[e - 1])
-                    for s, e in sents.matches(entry.extra_label, entry.extra_requires, k)
-                ]
-                found = [v for v in found if not any(_overlap(v, u) for u in lifting)]
-            out.extend(found)
-        return out
-
-    found: dict[str, _Found] = {}
-    for kind, k, start, end in positives:
-        clause = sents.clauses(k, cat.clause_breaks)
-        here = (clause[start], clause[end - 1])
-        if any(_overlap(here, v) for v in veto_clauses(kind, k)):
-            continue
-        item = found.setdefault(kind, _Found({}, {}))
-        item.sentences[k] = sents.text_range(k)
-        item.matches.setdefault(k, []).append(sents.char_range(k, start, end))
-
-    for kind, item in found.items():
-        order = sorted(item.sentences)
-        first, last = item.sentences[order[0]][0], item.sentences[order[-1]][1]
-        share = _share(block.text, item, pipe.shares) if specs[kind].share else None
+    specs = {spec.kind: spec for spec in pipe.catalogue.kinds}
+    by_kind: dict[str, list[int]] = {}
+    for i, span in enumerate(group):
+        by_kind.setdefault(span.label_, []).append(i)
+    for kind, indices in by_kind.items():
+        sentences = [(group[i].start_char, group[i].end_char) for i in indices]
+        ways = {group.attrs["found_by"][i] for i in indices}
+        found_by = "both" if "both" in ways or {"rules", "model"} <= ways else ways.pop()
+        scores = [s for s in (group.attrs["score"][i] for i in indices) if s is not None]
+        evidence = [
+            [tuple(e) for e in group.attrs["evidence"][i]] or [sentences[n]]
+            for n, i in enumerate(indices)
+        ]
+        spec = specs.get(kind)
+        share = (
+            _share(block.text, sentences, evidence, kind, pipe)
+            if spec is None or spec.share
+            else None
+        )
+        first, last = sentences[0][0], sentences[-1][1]
         span = norm.span(block.offset + first, block.offset + last)
-        text = " ".join(" ".join(block.text[slice(*item.sentences[k])].split()) for k in order)
+        text = " ".join(" ".join(block.text[s:e].split()) for s, e in sentences)
         yield Concern(
-            **span.model_dump(),
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]  (a label of lgo_concerns: a ConcernKind)
+            line=span.line,
             text=text,
             share_pct=share.value if share else None,
             qualifier=share.qualifier if share else None,
+            span=span,
+            sentences=[norm.span(block.offset + s, block.offset + e) for s, e in sentences],
+            found_by=found_by,  # type: ignore[arg-type]
+            model_score=round(max(scores), 4) if scores else None,
         )
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
+def _share(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    evidence: Sequence[Sequence[tuple[int, int]]],
+    kind: str,
+    pipe: Pipeline,
+) -> Share | None:
+    """The kind's share, from the first sentence that states one, nearest the concern's words.
 
-
-def _share(text: str, item: _Found, reader: ShareReader) -> Share | None:
-    """The share stated in the first sentence that states one, nearest the concern's words."""
-    for k in sorted(item.sentences):
-        start, end = item.sentences[k]
-        shares = list(reader.find(text[start:end]))
+    A share of something only another kind counts ("over half of recommendations"
+    in a sentence about late replies to enquiries) is not this kind's.
+    """
+    own: frozenset[str] = frozenset()
+    others: set[str] = set()
+    for spec in pipe.catalogue.kinds:
+        if spec.kind == kind:
+            own = spec.share_of
+        else:
+            others |= spec.share_of
+    for (start, end), matches in zip(sentences, evidence, strict=True):
+        shares = [
+            share
+            for share in pipe.shares.find(text[start:end])
+            if not (counted := {pipe.lemma(word) for word in share.of}) & others or counted & own
+        ]
         if not shares:
             continue
-        matches = [(m_start - start, m_end - start) for m_start, m_end in item.matches[k]]
+        local = [(m_start - start, m_end - start) for m_start, m_end in matches]
 
-        def distance(share: Share, matches: list[tuple[int, int]] = matches) -> int:
-            return min(
-                max(m_start - share.end, share.start - m_end, 0) for m_start, m_end in matches
-            )
+        def distance(share: Share, local: list[tuple[int, int]] = local) -> int:
+            return min(max(m_start - share.end, share.start - m_end, 0) for m_start, m_end in local)
 
         return min(shares, key=lambda share: (distance(share), share.start))
     return None

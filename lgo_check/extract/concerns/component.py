@@ -1,0 +1,261 @@
+"""``lgo_concerns``: the spaCy pipeline component that finds concerns in a block of prose.
+
+Like spaCy's ``SpanRuler`` it writes ``doc.spans``: under ``SPANS_KEY``, one span
+per sentence and kind it finds, labelled with the kind. ``doc.spans[SPANS_KEY].attrs``
+holds, in the same order, how each was found (``found_by``: "rules", "model" or
+"both"), the model's score for the kind (``score``, ``None`` when the sentence was
+not scored) and the character ranges of the rule matches (``evidence``, for the share).
+
+In each sentence:
+
+1. Rules: every pattern of ``rules/concerns/`` whose words the block has is
+   matched by spaCy's ``Matcher``; a match inside the clause of an exception of
+   the kind (``[[veto]]``) does not count.
+2. Model: a sentence with at least one cue word is scored by the trained
+   ``textcat_multilabel`` (see ``classifier.py``), in one batch for all the docs
+   given to ``pipe``; a score at or above ``threshold`` finds the kind.
+3. Negation (``negation.py``): a rule match whose words are all within the scope
+   of a denial or resolution trigger ("we have no concerns about ...", "... has
+   been resolved") is dropped; so is a model finding whose cue words all are.
+
+Either a rule or the model finding a kind is enough.
+
+Long sentences are matched in overlapping windows of ``WINDOW`` tokens, so the
+matcher's cost grows linearly with the length of a run-on sentence.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from lgo_check.extract.concerns.classifier import MODEL_DIR, unit_words
+from lgo_check.extract.concerns.negation import NegEx, Scopes, Termsets
+
+SPANS_KEY = "lgo_concerns"
+WINDOW = 120
+_STRIDE = 80
+
+
+@dataclass
+class _Sentence:
+    span: Span
+    words: Any  # narrative.Words of the sentence
+    lemmas: list[str] | None = None
+    scopes: Scopes | None = None
+
+
+class ConcernFinder:
+    """Rules, model and negation over the sentences of a block (see the module doc)."""
+
+    def __init__(self, nlp: Language, name: str, threshold: float, use_model: bool) -> None:
+        from lgo_check.extract import narrative
+
+        self.name = name
+        self.threshold = threshold
+        self._narrative = narrative
+        self.catalogue = narrative.catalogue()
+        self.matchers, self.aligners = narrative.build_matchers(nlp, self.catalogue)
+        lemmatiser = nlp.get_pipe("lgo_lemmatizer")
+
+        def lemmatise(text: str) -> tuple[str, ...]:
+            return tuple(t.lemma_ for t in lemmatiser(nlp.make_doc(text)))
+
+        self.negex = NegEx(Termsets.from_words(lemmatise, **self.catalogue.negation))
+        self.textcat = None
+        self.cues: dict[str, frozenset[str]] = {}
+        self.cue_forms: frozenset[str] = frozenset()
+        if use_model and "lgo_textcat" in nlp.component_names:
+            self.textcat = nlp.get_pipe("lgo_textcat")
+            info = json.loads((MODEL_DIR / "cues.json").read_text(encoding="utf-8"))
+            self.cues = {kind: frozenset(words) for kind, words in info["cues"].items()}
+            self.cue_forms = frozenset(info["forms"])
+        self._specs = {spec.kind: spec for spec in self.catalogue.kinds}
+
+    def __call__(self, doc: Doc) -> Doc:
+        self._process([doc])
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        batch: list[Doc] = []
+        for doc in stream:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                self._process(batch)
+                yield from batch
+                batch = []
+        if batch:
+            self._process(batch)
+            yield from batch
+
+    # ------------------------------------------------------------------
+
+    def _process(self, docs: list[Doc]) -> None:
+        narrative = self._narrative
+        found: list[dict[tuple[int, str], dict[str, Any]]] = []
+        to_score: list[tuple[int, int, _Sentence]] = []
+        all_sentences: list[list[_Sentence]] = []
+        for d, doc in enumerate(docs):
+            words = narrative.Words(doc.text)
+            candidates = [
+                (kind, entry)
+                for kind, entry in self.catalogue.candidates(words)
+                if words.meets(entry.requires) and words.meets(entry.extra_requires)
+            ]
+            sentences = [_Sentence(s, narrative.Words(s.text)) for s in doc.sents]
+            all_sentences.append(sentences)
+            hits: dict[tuple[int, str], dict[str, Any]] = {}
+            context: dict[str, bool] = {}
+            for k, sent in enumerate(sentences):
+                for kind, entry in candidates:
+                    if entry.extra is not None:
+                        if entry.extra_label not in context:
+                            context[entry.extra_label] = any(
+                                self._matches(entry.extra_label, entry.extra_requires, s)
+                                for s in sentences
+                            )
+                        if not context[entry.extra_label]:
+                            continue
+                    for start, end in self._matches(entry.label, entry.requires, sent):
+                        if self._vetoed(kind, sent, start, end):
+                            continue
+                        if self._scopes(sent).negates(start, end):
+                            continue
+                        hit = hits.setdefault((k, kind), {"rules": True, "evidence": []})
+                        first, last = sent.span[start], sent.span[end - 1]
+                        hit["evidence"].append((first.idx, last.idx + len(last)))
+                if self.textcat is not None and not self.cue_forms.isdisjoint(sent.words.words):
+                    to_score.append((d, k, sent))
+            found.append(hits)
+        if to_score:
+            units = [
+                Doc(docs[0].vocab, words=unit_words(s.span) or ["<empty>"]) for _, _, s in to_score
+            ]
+            scores = self.textcat.predict(units)  # type: ignore[union-attr]
+            labels = list(self.textcat.labels)  # type: ignore[union-attr]
+            for row, (d, k, sent) in enumerate(to_score):
+                for j, kind in enumerate(labels):
+                    score = float(scores[row, j])
+                    hit = found[d].get((k, kind))
+                    if hit is not None:
+                        hit["score"] = score
+                    if score < self.threshold:
+                        continue
+                    lemmas = self._lemmas(sent)
+                    cues = [i for i, lemma in enumerate(lemmas) if lemma in self.cues[kind]]
+                    if self._scopes(sent).negates_all(cues):
+                        continue
+                    if self._excepted(kind, sent):
+                        continue
+                    hit = found[d].setdefault((k, kind), {"rules": False, "evidence": []})
+                    hit["model"] = True
+                    hit["score"] = score
+        for doc, hits, sentences in zip(docs, found, all_sentences, strict=True):
+            spans, found_by, scores_out, evidence = [], [], [], []
+            for (k, kind), hit in sorted(hits.items()):
+                span = sentences[k].span
+                spans.append(Span(doc, span.start, span.end, label=kind))
+                model = hit.get("model", False)
+                found_by.append(
+                    "both" if hit["rules"] and model else "rules" if hit["rules"] else "model"
+                )
+                scores_out.append(hit.get("score"))
+                evidence.append(hit["evidence"])
+            doc.spans[SPANS_KEY] = SpanGroup(
+                doc,
+                name=SPANS_KEY,
+                spans=spans,
+                attrs={"found_by": found_by, "score": scores_out, "evidence": evidence},
+            )
+
+    def _lemmas(self, sent: _Sentence) -> list[str]:
+        if sent.lemmas is None:
+            sent.lemmas = [t.lemma_ for t in sent.span]
+        return sent.lemmas
+
+    def _scopes(self, sent: _Sentence) -> Scopes:
+        if sent.scopes is None:
+            sent.scopes = self.negex.scopes(self._lemmas(sent))
+        return sent.scopes
+
+    def _matches(self, label: str, requires: Any, sent: _Sentence) -> list[tuple[int, int]]:
+        """(start, end) token offsets within the sentence of the entry's matches there."""
+        if requires and not sent.words.meets(requires):
+            return []
+        span, matcher = sent.span, self.matchers[label]
+        if len(span) <= WINDOW:
+            found = {(s, e) for _, s, e in matcher(span)}
+        else:
+            # Windows overlap by WINDOW - _STRIDE tokens, more than any pattern spans.
+            found = set()
+            for offset in range(0, len(span) - WINDOW + _STRIDE, _STRIDE):
+                part = span[offset : offset + WINDOW]
+                found |= {(offset + s, offset + e) for _, s, e in matcher(part)}
+        aligner = self.aligners.get(label)
+        if found and aligner is not None:
+            lowers = [t.lower_ for t in span]
+            found = {(s, e) for s, e in found if aligner.aligns(lowers[s:e])}
+        return sorted(found)
+
+    def _clauses(self, sent: _Sentence) -> list[int]:
+        breaks = self.catalogue.clause_breaks
+        words = [t.lower_ for t in sent.span]
+        clause, current = [], 0
+        for i in range(len(words)):
+            if i and any(tuple(words[i : i + len(b)]) == b for b in breaks):
+                current += 1
+            clause.append(current)
+        return clause
+
+    def _vetoed(self, kind: str, sent: _Sentence, start: int, end: int) -> bool:
+        """Whether an exception of the kind (or a common one) cancels a match in its clause."""
+        entries = (*self._specs[kind].vetoes, *self.catalogue.vetoes)
+        clause: list[int] | None = None
+        for entry in entries:
+            found = self._matches(entry.label, entry.requires, sent)
+            if not found:
+                continue
+            if clause is None:
+                clause = self._clauses(sent)
+            here = (clause[start], clause[end - 1])
+            cancels = [(clause[s], clause[e - 1]) for s, e in found]
+            if entry.extra is not None:
+                lifting = [
+                    (clause[s], clause[e - 1])
+                    for s, e in self._matches(entry.extra_label, entry.extra_requires, sent)
+                ]
+                cancels = [v for v in cancels if not any(_overlap(v, u) for u in lifting)]
+            if any(_overlap(here, v) for v in cancels):
+                return True
+        return False
+
+    def _excepted(self, kind: str, sent: _Sentence) -> bool:
+        """Whether the sentence holds an exception of the kind (the model has no clause)."""
+        return self._vetoed(kind, sent, 0, len(sent.span)) if kind in self._specs else False
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+@Language.factory(
+    "lgo_concerns",
+    assigns=[f"doc.spans.{SPANS_KEY}"],
+    requires=["token.lemma", "token.is_sent_start"],
+    default_config={"threshold": 0.5, "use_model": True},
+)
+def make_concern_finder(
+    nlp: Language, name: str, threshold: float, use_model: bool
+) -> ConcernFinder:
+    return ConcernFinder(nlp, name, threshold, use_model)
+
+
+@functools.cache
+def shipped_model_exists() -> bool:
+    return (MODEL_DIR / "config.cfg").is_file() and (MODEL_DIR / "cues.json").is_file()

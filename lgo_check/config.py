@@ -77,6 +77,8 @@ class Config(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0, le=86_400)
     #: An installed trained spaCy pipeline to use instead of the built-in blank one.
     spacy_model: str | None = None
+    #: The concern classifier's score from which it reports a concern (0 to 1).
+    concern_threshold: float = Field(default=0.5, ge=0, le=1)
     report: ReportSettings = Field(default_factory=ReportSettings)
     # Where the configuration came from: not keys a file can set.
     _source: Path | None = PrivateAttr(default=None)

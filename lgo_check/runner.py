@@ -215,6 +215,7 @@ class Pipeline:
         self.rules = select_rules(registry, config)
         self.loaders = list(registry.loaders)
         self.spacy_model = config.spacy_model
+        self.concern_threshold = config.concern_threshold
         self.limits = Limits(
             max_bytes=config.max_file_bytes,
             max_pages=config.max_pages,
@@ -259,7 +260,7 @@ class Pipeline:
             reraise_if_fatal(exc)
             return self.failed(target, "reading", describe(exc))
         try:
-            [letter] = extract_letters([norm], self.spacy_model)
+            [letter] = extract_letters([norm], self.spacy_model, self.concern_threshold)
         except BaseException as exc:
             reraise_if_fatal(exc)
             return self.failed(target, "extraction", describe(exc))

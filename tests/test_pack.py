@@ -293,7 +293,14 @@ def _hostile_report() -> FileReport:
         organisation=f"Mardle {evil} Council",
         review_year="2023-24",
         concerns=[
-            Concern(kind="non_compliance", text=f"We found {evil}\x07 here.", **span.model_dump())
+            Concern(
+                kind="non_compliance",
+                text=f"We found {evil}\x07 here.",
+                line=span.line,
+                span=span,
+                sentences=[span],
+                found_by="rules",
+            )
         ],
     )
     finding = Finding(

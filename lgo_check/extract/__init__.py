@@ -38,10 +38,13 @@ def extract_letter(norm: NormalisedText) -> Letter:
 
 
 def extract_letters(
-    norms: Sequence[NormalisedText], spacy_model: str | None = None
+    norms: Sequence[NormalisedText],
+    spacy_model: str | None = None,
+    concern_threshold: float | None = None,
 ) -> list[Letter]:
     """Letters for many texts; the narrative pass runs over them as one batch."""
     letters = [extract_letter(norm) for norm in norms]
-    for letter, concerns in zip(letters, find_concerns(norms, spacy_model), strict=True):
+    found = find_concerns(norms, spacy_model, threshold=concern_threshold)
+    for letter, concerns in zip(letters, found, strict=True):
         letter.concerns = concerns
     return letters

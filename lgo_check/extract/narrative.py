@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from lgo_check.model import Concern, ConcernKind, Number
 from lgo_check.normalise import NormalisedText
@@ -348,6 +348,7 @@ class KindSpec:
     kind: str
     share: bool
     share_of: frozenset[str]
+    model_anchors: tuple[str, ...]
     patterns: tuple[Entry, ...]
     vetoes: tuple[Entry, ...]
 
@@ -425,10 +426,13 @@ class _CommonModel(_FileModel):
 
 class _KindModel(_FileModel):
     kind: ConcernKind
-    share: bool = False
+    share: StrictBool = False
     #: Nouns a share of this kind counts ("40% of our enquiries"): a share of a noun
     #: that only another kind lists belongs to that kind, not this one.
     share_of: list[Phrase] = Field(default_factory=list)
+    #: Words (compared by lemma) of which a sentence needs one for the classifier
+    #: to find this kind in it: what the kind is about. Empty: no such condition.
+    model_anchors: list[Phrase] = Field(default_factory=list)
     pattern: list[_PatternModel] = Field(min_length=1)
     veto: list[_VetoModel] = Field(default_factory=list)
 
@@ -485,7 +489,16 @@ def load_catalogue(folder: Path) -> Catalogue:
                     "so that the pre-filter can skip the blocks without it"
                 )
         vetoes = _entries(path, data.veto, "veto")
-        kinds.append(KindSpec(data.kind, data.share, frozenset(data.share_of), patterns, vetoes))
+        kinds.append(
+            KindSpec(
+                data.kind,
+                data.share,
+                frozenset(data.share_of),
+                tuple(data.model_anchors),
+                patterns,
+                vetoes,
+            )
+        )
     kinds.sort(key=lambda k: KIND_ORDER.index(k.kind))
     fractions = {" ".join(k.lower().split()): v for k, v in common.fractions.items()}
     return Catalogue(
@@ -636,15 +649,17 @@ def build_matchers(nlp: Any, cat: Catalogue) -> tuple[dict[str, Any], dict[str, 
     return matchers, aligners
 
 
-def pipeline(spacy_model: str | None = None, threshold: float | None = None) -> Pipeline:
+def pipeline(
+    spacy_model: str | None = None, threshold: float | None = None, use_model: bool = True
+) -> Pipeline:
     """The spaCy pipeline, built once per process (and per model and threshold)."""
     return _build_pipeline(
-        spacy_model or None, DEFAULT_THRESHOLD if threshold is None else threshold
+        spacy_model or None, DEFAULT_THRESHOLD if threshold is None else threshold, use_model
     )
 
 
 @functools.cache
-def _build_pipeline(spacy_model: str | None, threshold: float) -> Pipeline:
+def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) -> Pipeline:
     import spacy
 
     from lgo_check.extract.concerns import component, lemmas  # noqa: F401  (factories)
@@ -671,14 +686,17 @@ def _build_pipeline(spacy_model: str | None, threshold: float) -> Pipeline:
     if "lgo_textcat" in nlp.pipe_names:
         # The classifier reads single sentences: lgo_concerns calls it, not the pipeline.
         nlp.disable_pipe("lgo_textcat")
-    finder = nlp.add_pipe("lgo_concerns", config={"threshold": threshold})
+    finder: Any = nlp.add_pipe(
+        "lgo_concerns", config={"threshold": threshold, "use_model": use_model}
+    )
     cat = finder.catalogue
     words: set[str] = set(finder.cue_forms)
     prefixes: set[str] = set()
     for _, entry in cat.candidates(None):
         words |= entry.requires[0][0]
         prefixes.update(entry.requires[0][1])
-    table = nlp.get_pipe("lgo_lemmatizer").lookups.get_table("lemma_lookup")
+    lemmatiser: Any = nlp.get_pipe("lgo_lemmatizer")
+    table = lemmatiser.lookups.get_table("lemma_lookup")
 
     def lemma(word: str) -> str:
         lower = word.lower()
@@ -782,11 +800,13 @@ def find_concerns(
     *,
     prefilter: bool = True,
     threshold: float | None = None,
+    use_model: bool = True,
 ) -> list[list[Concern]]:
     """The concerns in each letter, in the order of the letters.
 
     ``prefilter=False`` sends every block through spaCy (for tests: the result
-    must be the same, only slower). ``threshold`` is the model's (default 0.5).
+    must be the same, only slower). ``threshold`` is the model's (default 0.5);
+    ``use_model=False`` finds concerns by the rules alone.
     """
     results: list[list[Concern]] = [[] for _ in norms]
     todo: list[_Block] = []
@@ -795,7 +815,7 @@ def find_concerns(
         # A title ("Public reports") names a topic and states no concern.
         spans = [(s, e) for s, e in blocks(norm.text) if not _is_title(norm.text[s:e])]
         if spans and pipe is None:
-            pipe = pipeline(spacy_model, threshold)
+            pipe = pipeline(spacy_model, threshold, use_model)
         for start, end in spans:
             text = norm.text[start:end]
             if pipe is not None and prefilter and not Words(text).has(pipe.gate):
@@ -856,14 +876,14 @@ def _block_concerns(
         span = norm.span(block.offset + first, block.offset + last)
         text = " ".join(" ".join(block.text[s:e].split()) for s, e in sentences)
         yield Concern(
-            kind=kind,  # type: ignore[arg-type]  (a label of lgo_concerns: a ConcernKind)
+            kind=kind,
             line=span.line,
             text=text,
             share_pct=share.value if share else None,
             qualifier=share.qualifier if share else None,
             span=span,
             sentences=[norm.span(block.offset + s, block.offset + e) for s, e in sentences],
-            found_by=found_by,  # type: ignore[arg-type]
+            found_by=found_by,
             model_score=round(max(scores), 4) if scores else None,
         )
 

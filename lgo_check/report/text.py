@@ -168,4 +168,11 @@ def _letter_summary(file: FileReport, color: bool) -> list[str]:
     if letter.concerns:
         kinds = ", ".join(sorted({visible(c.kind).replace("_", " ") for c in letter.concerns}))
         lines.append(f"    concerns: {kinds}")
+        for c in letter.concerns:
+            # How each concern was found: its sentences, rules and/or model, the model's score.
+            score = f", model score {c.model_score:.2f}" if c.model_score is not None else ""
+            where = ", ".join(f"line {s.line}" for s in c.sentences) or f"line {c.line}"
+            lines.append(
+                f"      {c.kind.replace('_', ' ')} ({where}; found by {c.found_by}{score})"
+            )
     return [line for line in lines if line]

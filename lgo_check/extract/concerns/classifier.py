@@ -29,7 +29,12 @@ from typing import Any, get_args
 from lgo_check.model import ConcernKind
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
-CORPUS_DIR = Path(__file__).resolve().parents[3] / "tests" / "concern_corpus"
+ROOT = Path(__file__).resolve().parents[3]
+CORPUS_DIR = ROOT / "tests" / "concern_corpus"
+#: The project's own letters (boilerplate reworded): their paragraphs outside the
+#: concerns their expected.json lists are negatives, so the standard paragraphs
+#: every letter carries are learnt as "no concern".
+LETTER_DIRS = (ROOT / "tests" / "letters", ROOT / "examples")
 LABELS: tuple[str, ...] = get_args(ConcernKind)
 SEED = 7
 EPOCHS = 24
@@ -71,7 +76,8 @@ def base_pipeline() -> Any:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lgo_lemmatizer")
-    nlp.get_pipe("lgo_lemmatizer").initialize()
+    lemmatiser: Any = nlp.get_pipe("lgo_lemmatizer")
+    lemmatiser.initialize()
     return nlp
 
 
@@ -92,21 +98,49 @@ def read_corpus(paths: Sequence[Path]) -> list[tuple[str, list[str]]]:
     return [(text, kinds) for _, text, kinds in items]
 
 
+def letter_negatives(folders: Sequence[Path] = LETTER_DIRS) -> list[tuple[str, list[str]]]:
+    """The paragraphs of the project's own letters that hold no concern, as (text, [])."""
+    from lgo_check.extract.layout import metadata_wording
+    from lgo_check.extract.narrative import _is_title, blocks
+    from lgo_check.load.text import decode
+    from lgo_check.model import Source
+    from lgo_check.normalise import normalise
+
+    out: list[tuple[str, list[str]]] = []
+    for folder in folders:
+        expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        for entry in sorted(expected["letters"], key=lambda e: str(e["file"])):
+            path = folder / entry["file"]
+            text = decode(path.read_bytes())
+            fmt = "markdown" if path.suffix == ".md" else "text"
+            source = Source(path=str(path), format=fmt, text=text)
+            norm = normalise(source, metadata_wording().artefacts)
+            lines = {c["line"] for c in entry.get("concerns") or []}
+            for start, end in blocks(norm.text):
+                block = norm.text[start:end]
+                span = norm.span(start, end)
+                if _is_title(block) or any(span.line <= n <= span.end_line for n in lines):
+                    continue
+                out.append((" ".join(block.split()), []))
+    return out
+
+
 def default_corpus() -> list[Path]:
     return sorted(CORPUS_DIR.glob("*.jsonl"))
 
 
-def train(corpus: Sequence[Path], out: Path, seed: int = SEED) -> dict[str, Any]:
+def train(
+    corpus: Sequence[Path], out: Path, seed: int = SEED, *, letters: bool = True
+) -> dict[str, Any]:
     """Train the classifier on the corpus and save the pipeline in ``out``."""
     from spacy.tokens import Doc
     from spacy.training import Example
-    from spacy.util import fix_random_seed, minibatch
-    from thinc.api import Adam
+    from thinc.api import Adam, fix_random_seed
 
     fix_random_seed(seed)
     nlp = base_pipeline()
-    textcat = nlp.add_pipe("textcat_multilabel", config={"model": _TEXTCAT, "threshold": 0.5})
-    passages = read_corpus(corpus)
+    textcat: Any = nlp.add_pipe("textcat_multilabel", config={"model": _TEXTCAT, "threshold": 0.5})
+    passages = read_corpus(corpus) + (letter_negatives() if letters else [])
     texts = [text for text, _ in passages]
     docs = list(nlp.pipe(texts, disable=["textcat_multilabel"]))
     examples = [
@@ -122,8 +156,8 @@ def train(corpus: Sequence[Path], out: Path, seed: int = SEED) -> dict[str, Any]
     for _ in range(EPOCHS):
         shuffled = list(examples)
         order.shuffle(shuffled)
-        for batch in minibatch(shuffled, size=BATCH):
-            textcat.update(batch, sgd=optimizer, drop=0.0)
+        for start in range(0, len(shuffled), BATCH):
+            textcat.update(shuffled[start : start + BATCH], sgd=optimizer, drop=0.0)
     cues = _cues(nlp, textcat, examples)
     lemmas = {lemma for words in cues.values() for lemma in words}
     # The written forms of the cue words, for a pre-filter that needs no lemmatiser.

@@ -13,10 +13,13 @@ In each sentence:
    the kind (``[[veto]]``) does not count.
 2. Model: a sentence with at least one cue word is scored by the trained
    ``textcat_multilabel`` (see ``classifier.py``), in one batch for all the docs
-   given to ``pipe``; a score at or above ``threshold`` finds the kind.
+   given to ``pipe``; a score at or above ``threshold`` finds the kind if the
+   sentence also has one of the kind's ``model_anchors``: a word for what the
+   kind is about (enquiries, recommendations, a summons, a report, an earlier
+   year), so that the model's sense of criticism is tied to its subject.
 3. Negation (``negation.py``): a rule match whose words are all within the scope
    of a denial or resolution trigger ("we have no concerns about ...", "... has
-   been resolved") is dropped; so is a model finding whose cue words all are.
+   been resolved") is dropped; so is a model finding when half its cue words are.
 
 Either a rule or the model finding a kind is enough.
 
@@ -40,6 +43,8 @@ from lgo_check.extract.concerns.negation import NegEx, Scopes, Termsets
 
 SPANS_KEY = "lgo_concerns"
 WINDOW = 120
+#: A sentence of fewer words (a heading, a list label) is not scored by the model.
+MIN_MODEL_WORDS = 6
 _STRIDE = 80
 
 
@@ -77,6 +82,11 @@ class ConcernFinder:
             self.cues = {kind: frozenset(words) for kind, words in info["cues"].items()}
             self.cue_forms = frozenset(info["forms"])
         self._specs = {spec.kind: spec for spec in self.catalogue.kinds}
+        self.anchors = {
+            spec.kind: frozenset(lemma for word in spec.model_anchors for lemma in lemmatise(word))
+            for spec in self.catalogue.kinds
+            if spec.model_anchors
+        }
 
     def __call__(self, doc: Doc) -> Doc:
         self._process([doc])
@@ -142,14 +152,17 @@ class ConcernFinder:
             for row, (d, k, sent) in enumerate(to_score):
                 for j, kind in enumerate(labels):
                     score = float(scores[row, j])
-                    hit = found[d].get((k, kind))
-                    if hit is not None:
-                        hit["score"] = score
+                    known = found[d].get((k, kind))
+                    if known is not None:
+                        known["score"] = score
                     if score < self.threshold:
                         continue
                     lemmas = self._lemmas(sent)
+                    anchors = self.anchors.get(kind)
+                    if anchors is not None and anchors.isdisjoint(lemmas):
+                        continue
                     cues = [i for i, lemma in enumerate(lemmas) if lemma in self.cues[kind]]
-                    if self._scopes(sent).negates_all(cues):
+                    if self._scopes(sent).negates_most(cues):
                         continue
                     if self._excepted(kind, sent):
                         continue
@@ -246,7 +259,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 @Language.factory(
     "lgo_concerns",
-    assigns=[f"doc.spans.{SPANS_KEY}"],
+    assigns=["doc.spans"],
     requires=["token.lemma", "token.is_sent_start"],
     default_config={"threshold": 0.5, "use_model": True},
 )

@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 _KEEP = frozenset({"'s", "\u2019s", "us", "our", "data", "media"})
 
 
-class CaseFoldLemmatizer(Lemmatizer):  # type: ignore[misc]
+class CaseFoldLemmatizer(Lemmatizer):
     """spaCy's lookup lemmatiser, looking up the lower-case form of each token."""
 
     def __call__(self, doc: Doc) -> Doc:

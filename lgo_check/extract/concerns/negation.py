@@ -7,9 +7,9 @@ ends at a terminator ("but", "however", ";") or after ``window`` tokens.
 Pseudo-negations look like triggers but are not ("no improvement", "not yet
 resolved", "no response"): they are read first and their tokens trigger nothing.
 
-A concern is negated when a trigger outside the concern's own words covers them.
-A trigger inside them is part of the concern ("did not comply", "no reply was
-received"), so it negates nothing. Every phrase is written in
+A concern is negated when a trigger reaches its words. Negation that is part of
+a concern ("no reply was received", "not yet resolved") is a pseudo-negation, and
+a bare "not" is no trigger at all ("did not comply" is the concern). Every phrase is written in
 ``rules/concerns/common.toml`` under ``[negation]`` and compared by lemma.
 """
 
@@ -64,18 +64,13 @@ class Scopes:
     triggers: tuple[tuple[int, int, int, int], ...]  # (trigger start, end, scope start, end)
 
     def negates(self, start: int, end: int) -> bool:
-        """Whether the tokens start:end are all covered by a trigger outside them."""
-        covered = [False] * (end - start)
-        for t_start, t_end, s_start, s_end in self.triggers:
-            if t_start < end and start < t_end:
-                continue  # the trigger is part of the concern's own words
-            for i in range(max(start, s_start), min(end, s_end)):
-                covered[i - start] = True
-        return bool(covered) and all(covered)
+        """Whether a trigger reaches any of the tokens start:end."""
+        return any(s_start < end and start < s_end for _, _, s_start, s_end in self.triggers)
 
-    def negates_all(self, positions: Sequence[int]) -> bool:
-        """Whether every one of these tokens is covered by a trigger not on it."""
-        return bool(positions) and all(self.negates(i, i + 1) for i in positions)
+    def negates_most(self, positions: Sequence[int]) -> bool:
+        """Whether triggers reach at least half of these tokens."""
+        reached = sum(1 for i in positions if self.negates(i, i + 1))
+        return bool(positions) and 2 * reached >= len(positions)
 
 
 class NegEx:

@@ -261,10 +261,10 @@ def test_extraction_failure_costs_only_its_file(
     )
     extract = lgo_check.runner.extract_letters
 
-    def fails_on_marker(norms: Any, model: Any) -> Any:
+    def fails_on_marker(norms: Any, *settings: Any) -> Any:
         if "Overflow marker" in norms[0].text:
             raise OverflowError("cannot convert float infinity to integer")
-        return extract(norms, model)
+        return extract(norms, *settings)
 
     monkeypatch.setattr(lgo_check.runner, "extract_letters", fails_on_marker)
     result = lgo_cli("--isolated", "--format", "json", ".")

@@ -14,6 +14,8 @@ from lgo_check.config import Config
 from lgo_check.engine import build_registry, check_letter, select_rules
 from lgo_check.extract import extract_letter, extract_letters
 from lgo_check.extract.layout import metadata_wording
+from lgo_check.extract.metadata import extract_metadata
+from lgo_check.extract.statistics import detect_layout, extract_statistics
 from lgo_check.load import Limits, discover, read_source
 from lgo_check.normalise import normalise
 
@@ -43,6 +45,12 @@ def main() -> None:
     load = per_letter_ms(lambda: [read_source(t, registry.loaders, Limits()) for t in targets])
     norm = per_letter_ms(lambda: [normalise(s, artefacts) for s in sources])
     stats = per_letter_ms(lambda: [extract_letter(x) for x in norms])
+    metas = [extract_metadata(x) for x in norms]
+    figures = per_letter_ms(
+        lambda: [
+            extract_statistics(x, detect_layout(x.text), m.body) for x, m in zip(norms, metas)
+        ]
+    )
     full = per_letter_ms(lambda: extract_letters(norms))
     letters = extract_letters(norms)
     pairs = list(zip(letters, norms, strict=True))
@@ -51,6 +59,7 @@ def main() -> None:
     print(f"  load (read + decode)          {load / n:6.2f} ms")
     print(f"  normalise                     {norm / n:6.2f} ms")
     print(f"  extract metadata + statistics {stats / n:6.2f} ms")
+    print(f"    of which statistics         {figures / n:6.2f} ms  (layout and figures)")
     print(f"  narrative concerns (spaCy)    {(full - stats) / n:6.2f} ms")
     print(f"  check (all rules)             {check / n:6.2f} ms")
     print(f"  total                         {(load + norm + full + check) / n:6.2f} ms")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
-from importlib.resources import files
+from importlib.resources import as_file, files
+from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
@@ -15,11 +15,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 
 from lgo_check.model import ComplianceBlock, OverviewBlock, RemedyBlock, Status, UpheldBlock
+from lgo_check.tomlfile import TomlFileError, load_toml
 
 FLAGS = re.IGNORECASE | re.MULTILINE
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -257,12 +257,17 @@ class Wording:
     peer_column: re.Pattern[str] | None = None
 
 
-def _read(name: str, model: type[_Model]) -> _Model:
-    text = files("lgo_check.layouts").joinpath(name).read_text(encoding="utf-8")
+def load_layout_file(path: Path, model: type[_Model]) -> _Model:
+    """A layout file read with the project's one TOML reader and checked by its model."""
     try:
-        return model.model_validate(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise LayoutFileError(f"lgo_check/layouts/{name}: {exc}") from exc
+        return load_toml(path, model)
+    except TomlFileError as exc:
+        raise LayoutFileError("\n".join(exc.problems)) from exc
+
+
+def _read(name: str, model: type[_Model]) -> _Model:
+    with as_file(files("lgo_check.layouts").joinpath(name)) as path:
+        return load_layout_file(path, model)
 
 
 def _pair(path: str) -> tuple[str, str]:
@@ -325,7 +330,8 @@ def statistics_wording() -> Wording:
             LabelSpec(tuple(map(_pair, x.fields)), x.unit, one(x.patterns, whole=True))
             for x in data.label
         ),
-        foreign=one(data.cues.foreign),
+        # One check that a cue starts a word, before trying each cue.
+        foreign=re.compile(r"(?<![\w-])(?:" + one(data.cues.foreign).pattern + ")", FLAGS),
         own=one(data.cues.own),
         box=one(data.cues.box),
         own_column=one(data.columns.own, whole=True),

@@ -25,7 +25,7 @@ gets a Problem naming it and why. Never a guess.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from lgo_check.extract.layout import FLAGS, FigureSpec, LayoutSpec, Wording, statistics_wording
@@ -70,6 +70,7 @@ _NUMBER_CELL = re.compile(
 _NUMBER_TOKEN = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?!\w)")
 _YEAR_RANGE = re.compile(r"\b(20\d\d)\s*[-/]\s*(?:20)?(\d\d)\b")
 _HEADING_MAX_WORDS = 12
+_DIGIT = re.compile(r"\d")
 
 
 def parse_number(text: str, integer: bool) -> Number | None:
@@ -105,8 +106,11 @@ def _in_words(text: str) -> int | None:
 
 def _compact_plain(text: str) -> str:
     """Runs of spaces as one space, runs of blank lines as one blank line (linear)."""
-    text = re.sub(r"[^\S\n]+", " ", text)
-    return re.sub(r" ?\n[\s]*\n ?", "\n\n", re.sub(r" ?\n ?", "\n", text))
+    lines = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", lines)
+
+
+_BLANK_LINES = re.compile(r"\n\n\n+")
 
 
 def detect_layout(text: str, wording: Wording | None = None) -> LayoutSpec | None:
@@ -129,62 +133,86 @@ class _Row:
     cells: list[tuple[int, int]]
 
 
+_WORD = re.compile(r"\S+")
+
+
 @dataclass
 class _Section:
     text: str
-    #: compact start of each copied run, and where it starts in the normalised text
-    starts: list[int]
-    norm_starts: list[int]
+    #: compact start of each line, and the normalised (start, end) of its cells
+    line_starts: list[int]
+    pieces: list[list[tuple[int, int]]]
     rows: dict[int, _Row]  # by the compact offset of the row's line
+    source: str  # the normalised text
+    _words: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
 
     def norm(self, offset: int) -> int:
-        i = max(bisect_right(self.starts, offset) - 1, 0)
-        return self.norm_starts[i] + (offset - self.starts[i]) if self.starts else 0
+        """The normalised offset of a compact offset (worked out for one line at a time,
+        and only for lines where a figure was found)."""
+        i = bisect_right(self.line_starts, offset) - 1
+        if i < 0:
+            return 0
+        if i not in self._words:
+            self._words[i] = self._map_line(i)
+        starts, norm_starts = self._words[i]
+        k = bisect_right(starts, offset) - 1
+        if k < 0:
+            return self.pieces[i][0][0]
+        return norm_starts[k] + (offset - starts[k])
+
+    def _map_line(self, i: int) -> tuple[list[int], list[int]]:
+        """Where each word of line ``i`` starts, in the compact and the normalised text."""
+        starts: list[int] = []
+        norm_starts: list[int] = []
+        pos = self.line_starts[i]
+        if len(self.pieces[i]) == 1:
+            # Mostly the line is already compact (normalising left single spaces).
+            a, b = self.pieces[i][0]
+            raw = self.source[a:b]
+            stripped = raw.strip()
+            end = self.line_starts[i + 1] if i + 1 < len(self.line_starts) else len(self.text)
+            if self.text.startswith(stripped, pos) and end - pos >= len(stripped):
+                return [pos], [a + len(raw) - len(raw.lstrip())]
+        for k, (a, b) in enumerate(self.pieces[i]):
+            pos += 1 if k else 0  # the tab between cells
+            for n, word in enumerate(_WORD.finditer(self.source, a, b)):
+                pos += 1 if n else 0  # the space between words
+                starts.append(pos)
+                norm_starts.append(word.start())
+                pos += word.end() - word.start()
+        return starts, norm_starts
 
 
 class _SectionBuilder:
-    def __init__(self) -> None:
+    def __init__(self, source: str) -> None:
+        self.source = source
         self.parts: list[str] = []
         self.length = 0
-        self.starts: list[int] = []
-        self.norm_starts: list[int] = []
+        self.line_starts: list[int] = []
+        self.pieces: list[list[tuple[int, int]]] = []
         self.blank = False
         self.rows: dict[int, _Row] = {}
 
-    def _put(self, text: str, norm: int | None) -> None:
-        if norm is not None:
-            self.starts.append(self.length)
-            self.norm_starts.append(norm)
-        self.parts.append(text)
-        self.length += len(text)
-
-    def new_line(self) -> None:
+    def line(self, cells: list[tuple[int, int]], table: int, header: bool) -> None:
+        """One line of the section: words one space apart, cells one tab apart."""
         if self.length:
-            self._put("\n\n" if self.blank else "\n", None)
+            separator = "\n\n" if self.blank else "\n"
+            self.parts.append(separator)
+            self.length += len(separator)
         self.blank = False
-
-    def words(self, text: str, a: int, b: int) -> None:
-        """The words of text[a:b], one space between them."""
-        first = True
-        for m in re.finditer(r"\S+", text[a:b]):
-            if not first:
-                self._put(" ", None)
-            self._put(m.group(), a + m.start())
-            first = False
-
-    def line(self, text: str, cells: list[tuple[int, int]], table: int, header: bool) -> None:
-        self.new_line()
+        self.line_starts.append(self.length)
+        self.pieces.append(cells)
+        texts = [" ".join(self.source[a:b].split()) for a, b in cells]
         if len(cells) > 1:
             row = _Row(table, header, [])
             self.rows[self.length] = row
-            for i, (a, b) in enumerate(cells):
-                if i:
-                    self._put("\t", None)
-                start = self.length
-                self.words(text, a, b)
-                row.cells.append((start, self.length))
-        else:
-            self.words(text, cells[0][0], cells[0][1])
+            start = self.length
+            for cell in texts:
+                row.cells.append((start, start + len(cell)))
+                start += len(cell) + 1
+        line = "\t".join(texts)
+        self.parts.append(line)
+        self.length += len(line)
 
 
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -192,7 +220,7 @@ _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$
 
 def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
     text = norm.text
-    out = _SectionBuilder()
+    out = _SectionBuilder(text)
     html_rows = {
         r.cells[0][0]: r
         for r in norm.tables.rows
@@ -216,7 +244,7 @@ def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
             first = pos + len(text[pos:end]) - len(text[pos:end].lstrip())
             html_row = html_rows.get(first)
             if html_row is not None and html_row.cells[-1][1] <= stop:
-                out.line(text, html_row.cells, html_row.table, html_row.header)
+                out.line(html_row.cells, html_row.table, html_row.header)
                 after = text.find("\n", html_row.cells[-1][1], stop)
                 pos = (stop if after < 0 else after) + 1
                 continue
@@ -230,14 +258,14 @@ def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
                 if line_no != last_table_line + 1:
                     table_id -= 1
                 last_table_line = line_no
-                out.line(text, cells, table_id, header=False)
+                out.line(cells, table_id, header=False)
                 after = text.find("\n", end + 1, stop)
                 if _MD_SEPARATOR.match(text[end + 1 : stop if after < 0 else after] or "x"):
                     out.rows[max(out.rows)].header = True
             else:
-                out.line(text, [(pos, end)], 0, False)
+                out.line([(pos, end)], 0, False)
             pos = end + 1
-    return _Section("".join(out.parts), out.starts, out.norm_starts, out.rows)
+    return _Section("".join(out.parts), out.line_starts, out.pieces, out.rows, text)
 
 
 def _text_cells(
@@ -297,8 +325,8 @@ _MATCHERS: dict[int, _Matcher] = {}
 def _matcher(wording: Wording) -> _Matcher:
     """All status and figure patterns as one expression, each in its own named group.
 
-    Each alternative sits in a lookahead, so two sentences that overlap are both found;
-    the guard in front skips the inside of words cheaply.
+    The guard in front skips the inside of words and numbers cheaply. Sentences do not
+    overlap (the one sentence stating two figures is one pattern with two groups).
     """
     cached = _MATCHERS.get(id(wording))
     if cached is not None:
@@ -317,7 +345,7 @@ def _matcher(wording: Wording) -> _Matcher:
             source = source.replace(f"(?P<{group}>", f"(?P<a{n}_{group}>")
         parts.append(f"(?P<a{n}>{source})")
         alternatives[f"a{n}"] = _Alternative(kind, index, groups)
-    combined = re.compile(r"(?<![\w%.,])(?=" + "|".join(parts) + ")", FLAGS)
+    combined = re.compile(r"(?<![\w%.,])(?:" + "|".join(parts) + ")", FLAGS)
     headings = tuple(
         (h.block, re.compile("|".join(f"(?:{p.pattern})" for p in h.patterns), FLAGS))
         for h in wording.headings
@@ -366,7 +394,7 @@ def _heading_like(line: str) -> bool:
         and "\t" not in line
         and not line.rstrip().endswith((".", ",", ";"))
         and len(line.split()) <= _HEADING_MAX_WORDS
-        and not any(ch.isdigit() for ch in line)
+        and not _DIGIT.search(line)
     )
 
 
@@ -381,76 +409,70 @@ def _foreign_cue(text: str, wording: Wording, review_year: str | None) -> re.Mat
     return None
 
 
-_SENTENCE_END = re.compile(r"[.!?]\s|\n\n|\t")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\n|\t")
 
 
-def _sentence_bounds(text: str, a: int, b: int) -> tuple[int, int]:
-    """The sentence around text[a:b], within 400 characters each way.
+@dataclass
+class _Cues:
+    """Sentence bounds, foreign cues and numbers of a section, each found in one pass."""
 
-    It ends at a full stop, a blank line or a cell, and at a line that is a heading
-    (a sentence wrapped over lines in a PDF goes on; a heading does not).
-    """
-    lo = max(a - 400, 0)
-    for m in _SENTENCE_END.finditer(text, lo, a):
-        lo = m.end()
-    line_start = text.rfind("\n", lo, a) + 1
-    while line_start > lo:
-        before = text.rfind("\n", lo, line_start - 1) + 1
-        above = text[max(before, lo) : line_start - 1]
-        if _heading_like(above) or above.endswith(":"):
-            lo = line_start
-            break
-        line_start = before
-    end = _SENTENCE_END.search(text, b, b + 400)
-    hi = end.start() + 1 if end else min(b + 400, len(text))
-    line_end = text.find("\n", b, hi)
-    while 0 <= line_end < hi:
-        following = text.find("\n", line_end + 1, hi)
-        below = text[line_end + 1 : hi if following < 0 else following]
-        if _heading_like(below):
-            hi = line_end
-            break
-        line_end = following
-    return lo, hi
+    cuts: list[int]
+    cues: list[tuple[int, int, str]]
+    cue_starts: list[int]
+    numbers: list[tuple[int, int]]
+    number_starts: list[int]
 
+    @classmethod
+    def of(
+        cls, text: str, heading_lines: list[tuple[int, int]], wording: Wording, year: str | None
+    ) -> _Cues:
+        assert wording.foreign is not None
+        # A sentence ends at a full stop, a blank line or a cell, and at a heading's
+        # edges (a sentence wrapped over lines in a PDF goes on; a heading does not).
+        cuts = [
+            m.start() + 1 if m.group() in ".!?" else m.start() for m in _SENTENCE_END.finditer(text)
+        ]
+        for start, end in heading_lines:
+            cuts += [start, end]
+        cues = [(m.start(), m.end(), m.group()) for m in wording.foreign.finditer(text)]
+        years = list(_YEAR_RANGE.finditer(text))
+        cues += [(m.start(), m.end(), m.group()) for m in years if f"{m[1]}-{m[2]}" != year]
+        cues.sort()
+        year_starts = {m.start() for m in years}
+        numbers = [
+            (m.start(), m.end())
+            for m in _NUMBER_TOKEN.finditer(text)
+            if m.start() not in year_starts
+        ]
+        return cls(sorted(cuts), cues, [c[0] for c in cues], numbers, [n[0] for n in numbers])
 
-def _claimed_by_cue(
-    text: str, a: int, b: int, wording: Wording, review_year: str | None
-) -> str | None:
-    """The cue ("last year", "nationally", "2022-23") whose nearest number is text[a:b].
+    def claimed(self, a: int, b: int) -> str | None:
+        """The cue ("last year", "nationally", "2022-23") whose nearest number is [a, b).
 
-    Only the figure a cue is nearest to is set aside: "60% ... (last year: 55%)" keeps
-    the 60 and "Last year, 55% of ..." drops the 55.
-    """
-    lo, hi = _sentence_bounds(text, a, b)
-    sentence_start = lo
-    sentence = text[lo:hi]
-    assert wording.foreign is not None
-    cues = [(m.start(), m.end(), m.group()) for m in wording.foreign.finditer(sentence)]
-    years = [
-        (m.start(), m.end(), m.group())
-        for m in _YEAR_RANGE.finditer(sentence)
-        if review_year is None or f"{m[1]}-{m[2]}" != review_year
-    ]
-    if not cues and not years:
+        Only the figure a cue is nearest to is set aside: "60% ... (last year: 55%)"
+        keeps the 60 and "Last year, 55% of ..." drops the 55.
+        """
+        i = bisect_right(self.cuts, a) - 1
+        lo = max(self.cuts[i] if i >= 0 else 0, a - 400)
+        j = bisect_left(self.cuts, b)
+        hi = min(self.cuts[j] if j < len(self.cuts) else b + 400, b + 400)
+        first = bisect_left(self.cue_starts, lo)
+        last = bisect_left(self.cue_starts, hi)
+        if first == last:
+            return None
+        numbers = self.numbers[
+            bisect_left(self.number_starts, lo) : bisect_left(self.number_starts, hi)
+        ]
+        for c_start, c_end, cue in self.cues[first:last]:
+            if not numbers:
+                return cue
+            nearest = min(
+                numbers,
+                key=lambda n: (n[0] - c_end if n[0] >= c_end else c_start - n[1], n[0] < c_start),
+            )
+            if nearest[0] <= a < nearest[1] or a <= nearest[0] < b:
+                return cue
         return None
-    year_spans = [(s, e) for s, e, _ in years]
-    numbers = [
-        (m.start(), m.end())
-        for m in _NUMBER_TOKEN.finditer(sentence)
-        if not any(s <= m.start() < e for s, e in year_spans)
-    ]
-    mine = (a - sentence_start, b - sentence_start)
-    for c_start, c_end, cue in cues + years:
-        if not numbers:
-            return cue
-        nearest = min(
-            numbers,
-            key=lambda n: (n[0] - c_end if n[0] >= c_end else c_start - n[1], n[0] < c_start),
-        )
-        if nearest[0] <= mine[0] < nearest[1] or mine[0] <= nearest[0] < mine[1]:
-            return cue
-    return None
 
 
 def extract_statistics(
@@ -480,10 +502,19 @@ def _read_section(
     reading = _Reading()
     # Matches by line: the walk decides whose each one is.
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    line_ends = [*(i - 1 for i in line_starts[1:]), len(text)]
+    heading_lines = [
+        (a, b)
+        for a, b in zip(line_starts, line_ends, strict=True)
+        if _heading_like(text[a:b]) or text[a:b].endswith(":")
+    ]
+    cues = _Cues.of(text, heading_lines, wording, review_year)
     headers = _headers(section)
     by_line: dict[int, list[re.Match[str]]] = {}
     for m in matcher.pattern.finditer(text):
-        by_line.setdefault(bisect_right(line_starts, m.start()) - 1, []).append(m)
+        # A match may start with the blank line above its first word.
+        first = m.start() + len(m.group()) - len(m.group().lstrip())
+        by_line.setdefault(bisect_right(line_starts, first) - 1, []).append(m)
 
     region = _Region()
     heading_end = -1
@@ -512,7 +543,7 @@ def _read_section(
         block_before = region.block
         row = section.rows.get(start)
         for m in matches:
-            _take(norm, section, m, region, reading, wording, matcher, review_year)
+            _take(norm, section, m, region, reading, wording, matcher, cues)
             if row is not None and region.block != block_before:
                 # A table row is read in the block it stands in; it does not move it.
                 region.block = block_before
@@ -598,7 +629,7 @@ def _take(
     reading: _Reading,
     wording: Wording,
     matcher: _Matcher,
-    review_year: str | None,
+    cues: _Cues,
 ) -> None:
     name = m.lastgroup
     alternative = matcher.alternatives.get(name or "")
@@ -631,7 +662,7 @@ def _take(
         paths = tuple((blk, fld) for blk, fld in paths if blk and fld)
         if not paths:
             continue
-        cue = _claimed_by_cue(text, a, b, wording, review_year)
+        cue = cues.claimed(a, b)
         why = aside or (f'it is stated beside "{cue}", not as the body\'s own' if cue else None)
         if why:
             for blk, fld in paths:

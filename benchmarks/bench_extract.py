@@ -46,10 +46,9 @@ def main() -> None:
     norm = per_letter_ms(lambda: [normalise(s, artefacts) for s in sources])
     stats = per_letter_ms(lambda: [extract_letter(x) for x in norms])
     metas = [extract_metadata(x) for x in norms]
+    pairs_meta = list(zip(norms, metas, strict=True))
     figures = per_letter_ms(
-        lambda: [
-            extract_statistics(x, detect_layout(x.text), m.body) for x, m in zip(norms, metas)
-        ]
+        lambda: [extract_statistics(x, detect_layout(x.text), m.body) for x, m in pairs_meta]
     )
     full = per_letter_ms(lambda: extract_letters(norms))
     letters = extract_letters(norms)

@@ -429,3 +429,18 @@ def test_a_reissued_letter_replaces_the_first_of_its_year(
     trend = pack.split("### Trend", 1)[1].split("###", 1)[0]
     assert len(re.findall(r"^\| 2023-24 \|", trend, re.M)) == 1
     assert "| 95% (line" in trend and "| 90% (line" not in trend
+
+
+def test_output_inside_the_folder_and_standard_output(
+    lgo_cli: Callable[..., Any], lgo_workdir: Path
+) -> None:
+    _write(lgo_workdir, "letter.txt")
+    for _ in range(2):  # the second run finds the first run's pack in the folder
+        result = lgo_cli("report", "--isolated", ".", "-o", "pack.md")
+        assert result.code == 0, result
+    pack = (lgo_workdir / "pack.md").read_text(encoding="utf-8")
+    assert "pack.md" not in pack and "Files not in this pack" not in pack
+    page = lgo_cli("report", "--isolated", "letter.txt")
+    assert page.code == 0 and page.out.startswith("<!DOCTYPE html>")
+    blocked = lgo_cli("report", "--isolated", "letter.txt", "-o", "no/such/folder/pack.html")
+    assert blocked.code == 2 and "cannot write no/such/folder/pack.html" in blocked.err

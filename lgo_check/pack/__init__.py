@@ -139,7 +139,12 @@ def cmd_report(argv: Sequence[str]) -> int:
     result = run(args.paths or [Path(".")], config, registry)
     for error in result.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)
-    pack = build_pack(result.report.files, result.rules, cover_from(config, args), __version__)
+    files = result.report.files
+    if args.output is not None:
+        # A pack written into the folder it reports on is not a letter the next time.
+        written = args.output.resolve()
+        files = [f for f in files if Path(f.path).resolve() != written]
+    pack = build_pack(files, result.rules, cover_from(config, args), __version__)
     data = render_pack(pack, fmt)
     if args.output is None:
         sys.stdout.write(data.decode("utf-8"))

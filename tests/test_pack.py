@@ -118,7 +118,7 @@ def test_figures_come_from_the_letter_with_their_place(
         line = stats[block]["spans"][field]["line"]
         assert f" {value}% (line {line}) |" in pack.out, (block, field)
     for concern in letter["concerns"]:
-        assert f"** (line {concern['line']}" in pack.out
+        assert re.search(rf"\*\* \(lines? {concern['line']}\b", pack.out), concern
         assert f"> {md(concern['text'])}" in pack.out
 
 

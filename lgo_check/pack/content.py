@@ -191,11 +191,15 @@ TREND_MEASURES = (
 
 
 def place(span: Span | None) -> str:
+    """ "line 33", "lines 33 to 35", "page 2, line 5": where to look in the letter."""
     if span is None:
         return "place not recorded"
-    if span.page is not None:
-        return f"page {span.page}, line {span.line}"
-    return f"line {span.line}"
+    lines = (
+        f"lines {span.line} to {span.end_line}"
+        if span.end_line > span.line
+        else f"line {span.line}"
+    )
+    return f"page {span.page}, {lines}" if span.page is not None else lines
 
 
 def _finding_place(finding: Finding) -> str:
@@ -218,7 +222,7 @@ def found_by(concern: Concern) -> str | None:
     """How lgo-check found the concern, where the model records it."""
     how = getattr(concern, "found_by", None)
     score = getattr(concern, "model_score", None)
-    scored = f" (score {score:.2f})" if isinstance(score, float) else ""
+    scored = f", score {score:.2f}" if isinstance(score, float) else ""
     return {
         "rules": "found by lgo-check's wording rules",
         "model": f"found by lgo-check's classifier{scored}",

@@ -37,12 +37,12 @@ Dear Ms Harrow
 
 Annual Review letter 2023-24
 
-Please find below your annual summary of complaint statistics from the Local Government \
+Please find below your annual summary of complaint statistics, prepared by the Local Government \
 and Social Care Ombudsman for the year ending 31 March 2024.
 
 Compliance with recommendations - Where fault has caused injustice we recommend how it \
-should be put right. Failure to comply is rare and a compliance rate below 100% is a cause \
-for concern.
+should be put right. Failing to comply is unusual, and any compliance rate below 100% gives \
+cause for concern.
 
 Yours sincerely,
 

@@ -21,10 +21,10 @@ Dear Dr Quist
 
 Annual Review letter 2024-25
 
-I write with your annual summary of complaint statistics from the Local Government
+I write with your annual summary of complaint statistics, prepared by the Local Government
 and Social Care Ombudsman for the year ending 31 March 2025. Nationally, 81% of
-complaints we investigated were upheld across all councils this year, and a
-compliance rate below 100% is a cause for concern.
+complaints we investigated were upheld across all councils this year, and any
+compliance rate below 100% gives cause for concern.
 
 Yours sincerely,
 

@@ -237,7 +237,7 @@ def test_share_prefers_the_figure_nearest_the_concern() -> None:
 def test_blocks_split_at_blank_lines_headings_and_list_items() -> None:
     text = (
         "Your organisation's performance\n"
-        "In one case we had to remind the Council of our power to issue a witness summons.\n"
+        "In one case we reminded the Council that we can issue a witness summons.\n"
         "\n"
         "A hard-wrapped paragraph whose lines\n"
         "continue here.\n"
@@ -247,7 +247,7 @@ def test_blocks_split_at_blank_lines_headings_and_list_items() -> None:
     parts = [text[s:e] for s, e in blocks(text)]
     assert parts == [
         "Your organisation's performance",
-        "In one case we had to remind the Council of our power to issue a witness summons.",
+        "In one case we reminded the Council that we can issue a witness summons.",
         "A hard-wrapped paragraph whose lines\ncontinue here.",
         "First item.",
         "Second item.",

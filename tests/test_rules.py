@@ -60,7 +60,7 @@ Welcome to the autumn bulletin. The canteen reopens on Monday after its refit,
 and the car park on the east side will be resurfaced over the half-term week.
 
 Our complaints team thanks everyone who joined the customer care workshops.
-A reminder that a compliance rate below 100% is a cause for concern, as our
+A reminder that any compliance rate below 100% gives cause for concern, as our
 trainer said, so please answer complaint enquiries promptly.
 """
 
@@ -381,7 +381,7 @@ def test_unreadable_input_ignored_leaves_no_finding_but_still_fails(
 
 
 def test_boilerplate_never_fires_compliance_below_100(lgo_cli: Any, lgo_workdir: Path) -> None:
-    boilerplate = "a compliance rate below 100% is a cause for concern"
+    boilerplate = "any compliance rate below 100% gives cause for concern"
     letters = {
         # the boilerplate, and the figure at 100%
         "full.txt": annual_review_letter(),
@@ -392,7 +392,7 @@ def test_boilerplate_never_fires_compliance_below_100(lgo_cli: Any, lgo_workdir:
         # the boilerplate again, right next to the compliance block
         "beside-block.txt": annual_review_letter().replace(
             "Compliance with Ombudsman recommendations\n",
-            "Compliance with Ombudsman recommendations\n\nFailure to comply is rare and "
+            "Compliance with Ombudsman recommendations\n\nFailing to comply is unusual, and "
             f"{boilerplate}.\n",
         ),
         # the boilerplate, and no recommendations due

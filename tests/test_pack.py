@@ -444,3 +444,18 @@ def test_output_inside_the_folder_and_standard_output(
     assert page.code == 0 and page.out.startswith("<!DOCTYPE html>")
     blocked = lgo_cli("report", "--isolated", "letter.txt", "-o", "no/such/folder/pack.html")
     assert blocked.code == 2 and "cannot write no/such/folder/pack.html" in blocked.err
+
+
+def test_a_pdf_letter_gives_page_and_line(lgo_cli: Callable[..., Any], lgo_workdir: Path) -> None:
+    from documents import letter_to_pdf
+
+    source = (Path(__file__).resolve().parent.parent / GLENHALLOW).read_text(encoding="utf-8")
+    letter_to_pdf(source, lgo_workdir / "letter.pdf")
+    report = lgo_cli("--isolated", "--format", "json", "letter.pdf").json()["files"][0]
+    compliance = report["letter"]["statistics"]["compliance"]
+    span = compliance["spans"]["rate_pct"]
+    assert span["page"] is not None
+    pack = lgo_cli("report", "--isolated", "letter.pdf", "--format", "md").out
+    assert f"{compliance['rate_pct']}% (page {span['page']}, line {span['line']})" in pack
+    for concern in report["letter"]["concerns"]:
+        assert f"(page {concern['span']['page']}, line" in pack

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -84,13 +85,20 @@ def score(report: dict[str, Any], truth: list[dict[str, Any]], verbose: bool) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cmd", default=str(ROOT / ".venv" / "bin" / "lgo-check"))
+    parser.add_argument(
+        "--cmd",
+        default=str(ROOT / ".venv" / "bin" / "lgo-check"),
+        help="the lgo-check command (split like a shell would)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     truth = json.loads((DRIFT / "expected.json").read_text(encoding="utf-8"))["letters"]
     files = [str(DRIFT / e["file"]) for e in truth]
     proc = subprocess.run(
-        [args.cmd, "--format", "json", *files], capture_output=True, text=True, check=False
+        [*shlex.split(args.cmd), "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode not in (0, 1):
         print(proc.stderr[-2000:])

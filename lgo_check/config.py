@@ -38,6 +38,23 @@ def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
+class BodiesConfig(BaseModel):
+    """``[tool.lgo-check.bodies]``: how letters are grouped into bodies across years."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Old name -> current name, for renamed bodies (on top of bodies.BUILTIN_ALIASES).
+    aliases: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("aliases")
+    @classmethod
+    def _no_circle(cls, aliases: dict[str, str]) -> dict[str, str]:
+        from lgo_check.bodies import alias_keys
+
+        alias_keys(aliases)  # raises AliasError (a ValueError) on a circle
+        return aliases
+
+
 #: A spaCy pipeline installed as a package: a plain (undotted) Python package name.
 _PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -80,6 +97,7 @@ class Config(BaseModel):
     #: The concern classifier's score from which it reports a concern (0 to 1).
     concern_threshold: float = Field(default=0.5, ge=0, le=1)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    bodies: BodiesConfig = Field(default_factory=BodiesConfig)
     # Where the configuration came from: not keys a file can set.
     _source: Path | None = PrivateAttr(default=None)
     _table: str = PrivateAttr(default="")

@@ -234,9 +234,52 @@ class Summary(Model):
     acknowledged: int = 0
 
 
+class BodyLetter(Model):
+    """One letter of a body in the bodies section."""
+
+    review_year: str | None
+    path: str
+    letter_date: dt.date | None = None
+    #: The name as this letter writes it.
+    organisation: str
+    #: False for a second letter of the same year (see ``superseded_by``) or one with no year.
+    in_series: bool = True
+    superseded_by: str | None = None
+
+
+class BodyBreak(Model):
+    """Two consecutive letters of a body that a break in the Ombudsman's series separates."""
+
+    from_year: str
+    to_year: str
+    #: The year of the break (2020-21: Covid-19 pause; 2022-23: change in case selection).
+    review_year: str
+    #: The figures (``block.field``) that are not like for like across it.
+    measures: list[str]
+    reason: str
+
+
+class BodyReport(Model):
+    """A body across the years: its letters, and every figure as a series by review year."""
+
+    name: str
+    #: The normalised name the letters were grouped by.
+    key: str
+    names: list[str]
+    #: Review years with a letter, oldest first; ``series`` values line up with these.
+    years: list[str]
+    missing_years: list[str] = Field(default_factory=list)
+    letters: list[BodyLetter]
+    #: ``block.field`` -> one value per year in ``years`` (null where not stated).
+    series: dict[str, list[Number | None]]
+    breaks: list[BodyBreak] = Field(default_factory=list)
+
+
 class Report(Model):
     tool: ToolInfo
     files: list[FileReport]
+    #: Letters grouped by body, with each body's series of figures over the years.
+    bodies: list[BodyReport] = Field(default_factory=list)
     summary: Summary
 
 

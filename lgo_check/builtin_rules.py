@@ -283,12 +283,15 @@ def _rate_check(
 
 @hookimpl
 def lgo_check_rules() -> list[type[Rule]]:
+    from lgo_check.trends import BUILTIN_BODY_RULES
+
     return [
         UnreadableInput,
         NotAnAnnualReviewLetter,
         CheckFailed,
         StatisticsMissing,
         StatisticsInconsistent,
+        *BUILTIN_BODY_RULES,
     ]
 
 

@@ -28,6 +28,7 @@ from pydantic import (
 from lgo_check.model import Concern, ConcernKind, Letter, Number, Severity, Span
 from lgo_check.rule import Hit, Rule, RuleOptions
 from lgo_check.tomlfile import TomlFileError, explain, read_toml
+from lgo_check.trends import TREND_PLACEHOLDERS, DeclarativeTrendRule, TrendSpec
 
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -85,6 +86,8 @@ class RuleSpec(BaseModel):
     evidence: str | None = None
     concern: ConcernKind | None = None
     when: list[Condition] = Field(default_factory=list)
+    #: A trend over the body's letters (lgo_check.trends): the rule runs on a body, not a letter.
+    trend: TrendSpec | None = None
     options: dict[str, Number | str | bool] = Field(default_factory=dict)
 
     @field_validator("concern", mode="before")
@@ -120,8 +123,12 @@ class RuleSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> RuleSpec:
-        if not self.when and self.concern is None:
-            raise ValueError("a rule needs 'when' conditions or a 'concern' kind")
+        if not self.when and self.concern is None and self.trend is None:
+            raise ValueError("a rule needs 'when' conditions, a 'concern' kind or a 'trend'")
+        if self.trend is not None and self.concern is not None:
+            raise ValueError("a rule has a 'trend' or a 'concern', not both")
+        if self.trend and self.trend.option and self.trend.option not in self.options:
+            raise ValueError(f"trend.option: {self.trend.option!r} is not in 'options'")
         for number, condition in enumerate(self.when):
             if condition.option is not None and condition.option not in self.options:
                 raise ValueError(f"when.{number}.option: {condition.option!r} is not in 'options'")
@@ -133,7 +140,14 @@ class RuleSpec(BaseModel):
 
     def _check_placeholder(self, name: str) -> None:
         head, _, rest = name.partition(".")
-        if head == "options":
+        if head == "trend":
+            if self.trend is None:
+                raise ValueError(f"message: {{{name}}} is only for rules with 'trend'")
+            if rest not in TREND_PLACEHOLDERS:
+                raise ValueError(
+                    f"message: {{{name}}}: a trend has {', '.join(TREND_PLACEHOLDERS)}"
+                )
+        elif head == "options":
             if rest not in self.options:
                 raise ValueError(f"message: {{{name}}} names no option of this rule")
         elif head == "concern":
@@ -279,7 +293,7 @@ def _concern_span(concern: Concern) -> Span:
     return concern.span
 
 
-def load_rule_file(path: Path) -> list[DeclarativeRule]:
+def load_rule_file(path: Path) -> list[DeclarativeRule | DeclarativeTrendRule]:
     """Read and validate one rule file; raise RuleFileError naming file, rule and field."""
     try:
         data = read_toml(path)
@@ -301,12 +315,14 @@ def load_rule_file(path: Path) -> list[DeclarativeRule]:
         except ValidationError as exc:
             problems = explain(exc, RuleSpec, f"{path}: rule {label!r}")
             raise RuleFileError("\n".join(problems)) from None
-        rules.append(DeclarativeRule(spec, path))
+        rules.append(
+            DeclarativeTrendRule(spec, path) if spec.trend else DeclarativeRule(spec, path)
+        )
     return rules
 
 
-def load_rule_paths(paths: list[Path]) -> list[DeclarativeRule]:
-    rules: list[DeclarativeRule] = []
+def load_rule_paths(paths: list[Path]) -> list[DeclarativeRule | DeclarativeTrendRule]:
+    rules: list[DeclarativeRule | DeclarativeTrendRule] = []
     for path in paths:
         files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         for file in files:

@@ -31,7 +31,15 @@ def lgo_check_rules() -> list[type[Rule]]:
     """Return Python rule classes (subclasses of :class:`lgo_check.rule.Rule`).
 
     Use a Python rule for what a declarative rule file cannot say, for example
-    a check that compares several figures with each other::
+    a check that compares several figures with each other.
+
+    A rule over a body's history subclasses :class:`lgo_check.trends.BodyRule`
+    and implements ``check_body(body, options)`` instead of ``check``: it
+    receives one :class:`lgo_check.bodies.Body` (the body's letters of this run
+    in review-year order, ``body.series()`` one per year) once every file is
+    read, and yields :class:`lgo_check.trends.BodyHit` naming the letter (the
+    newest, normally) and the evidence in it. It is selected, configured and
+    listed like any rule::
 
         @hookimpl
         def lgo_check_rules():

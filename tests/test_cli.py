@@ -242,7 +242,7 @@ def test_json_document_shape(lgo_cli: Any, lgo_in_repo: Path) -> None:
         lgo_cli, KESTERMOUTH, str(REPO / BORSETSHIRE), "examples/glenhallow-cc-2023-24.txt"
     )
     document = result.json()
-    assert list(document) == ["tool", "files", "summary"]
+    assert list(document) == ["tool", "files", "bodies", "summary"]
     assert document["tool"] == {"name": "lgo-check", "version": lgo_check.__version__}
     paths = [f["path"] for f in document["files"]]
     assert paths == sorted(paths)
@@ -267,8 +267,11 @@ def test_text_format_lines_and_summary(lgo_cli: Any, lgo_workdir: Path) -> None:
     letters = lgo_workdir / "letters"
     letters.mkdir()
     (letters / "a.txt").write_text(annual_review_letter(compliance_rate=95), "utf-8")
-    (letters / "b.txt").write_text(annual_review_letter(**SMALL_SAMPLE_FIGURES), "utf-8")
-    (letters / "c.txt").write_text(annual_review_letter(), "utf-8")
+    # Three bodies: letters of one body and year would also be duplicate-letter findings.
+    (letters / "b.txt").write_text(
+        annual_review_letter(**SMALL_SAMPLE_FIGURES, body="Quillbrook District Council"), "utf-8"
+    )
+    (letters / "c.txt").write_text(annual_review_letter(body="Quillford District Council"), "utf-8")
     document = _json(lgo_cli, "letters").json()
     result = lgo_cli("--isolated", "--color", "never", "letters")
     assert result.code == 1

@@ -391,8 +391,16 @@ def test_rule_paths_rule_runs(
     (project / "pyproject.toml").write_text(
         '[tool.lgo-check]\nformat = "json"\nrule-paths = ["house-rules"]\n', "utf-8"
     )
-    _write_letter(project / "letters", "ninety-nine.txt", compliance_rate=99, compliance_peer=99)
-    _write_letter(project / "letters", "full.txt")
+    # Other bodies than the project's quillmere.txt: one body's letters of one year
+    # would also be duplicate-letter findings.
+    _write_letter(
+        project / "letters",
+        "ninety-nine.txt",
+        compliance_rate=99,
+        compliance_peer=99,
+        body="Quillford District Council",
+    )
+    _write_letter(project / "letters", "full.txt", body="Quillbrook District Council")
     monkeypatch.chdir(project / "letters")  # rule-paths are relative to the config file
     result = lgo_cli(".")
     files = {f["path"]: f["findings"] for f in result.json()["files"]}

@@ -203,7 +203,10 @@ raise RuntimeError("ACME licence server unreachable")
 
 def _two_letters(folder: Path) -> None:
     (folder / "a-quillmere.txt").write_text(annual_review_letter(**ACME_FIGURES), "utf-8")
-    (folder / "b-quillmere.txt").write_text(annual_review_letter(per_100k=4.5), "utf-8")
+    # Another body: two letters of one body and year would also be a duplicate-letter finding.
+    (folder / "b-quillmere.txt").write_text(
+        annual_review_letter(per_100k=4.5, body="Quillbrook District Council"), "utf-8"
+    )
 
 
 def test_plugin_that_fails_to_import(

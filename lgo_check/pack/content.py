@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lgo_check.bodies import body_key
 from lgo_check.model import (
     Block,
     Concern,
@@ -565,7 +566,8 @@ def body_section(
 
 
 def _body_key(name: str) -> str:
-    return " ".join(name.casefold().replace("&", "and").split())
+    # The same normalised name as the JSON report's bodies section (MBC, "&", ...).
+    return body_key(name)
 
 
 def _letter_order(report: FileReport) -> tuple[str, dt.date, str]:

@@ -10,9 +10,9 @@ the committee pack's trend table read the same data::
     for body in group(records):
         body.name, [r.review_year for r in body.series()]
 
-A :class:`LetterRecord` is deliberately small (figures, spans and concern kinds,
-no text): a run keeps one for every letter until the end, when bodies are
-grouped, so it must not grow with the letter.
+A :class:`LetterRecord` is deliberately small (figures, places and concern kinds,
+no text): it is made from the runner's per-letter ``LetterDigest``, which a run
+keeps for every letter until the end, when bodies are grouped.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from lgo_check.model import (
 )
 
 if TYPE_CHECKING:
-    from lgo_check.normalise import NormalisedText
+    from lgo_check.runner import LetterDigest
 
 #: Every figure of a letter, as ``block.field`` (the paths rule files use), in report order.
 FIGURES: tuple[str, ...] = tuple(
@@ -179,7 +179,6 @@ def _unpack(span: SpanTuple) -> Span:
 class ConcernRecord:
     kind: str
     span: SpanTuple
-    snippet: str | None = None
 
     def location(self) -> Span:
         return _unpack(self.span)
@@ -201,54 +200,30 @@ class LetterRecord:
     figures: dict[str, Number | None]
     statuses: dict[str, str]
     spans: dict[str, SpanTuple] = field(default_factory=dict)
-    snippets: dict[str, str] = field(default_factory=dict)
     concerns: tuple[ConcernRecord, ...] = ()
 
     @classmethod
-    def from_letter(
-        cls, path: str, letter: Letter, norm: NormalisedText | None = None
-    ) -> LetterRecord | None:
-        """The record of a letter, or None when it names no body (nothing to group it by).
-
-        With ``norm``, the original lines of each figure and concern are kept, so that
-        a finding about the body's history shows its evidence like any other.
-        """
+    def from_letter(cls, path: str, letter: Letter) -> LetterRecord | None:
+        """The record of a letter, or None when it names no body (nothing to group it by)."""
         if not letter.is_annual_review or not letter.organisation:
             return None
         figures: dict[str, Number | None] = {}
         statuses: dict[str, str] = {}
         spans: dict[str, SpanTuple] = {}
-        snippets: dict[str, str] = {}
         for block_name in BLOCKS:
             block = getattr(letter.statistics, block_name)
             if block is None:
                 continue
             statuses[block_name] = block.status.value
             for name, span in block.spans.items():
-                if name != "status" and name != "heading":
-                    key = f"{block_name}.{name}"
-                    spans[key] = _pack(span)
-                    if norm is not None:
-                        snippets[key] = norm.snippet(span)
+                spans[f"{block_name}.{name}"] = _pack(span)
         for name in ("organisation", "review_year"):
             if name in letter.spans:
                 spans[name] = _pack(letter.spans[name])
-                if norm is not None:
-                    snippets[name] = norm.snippet(letter.spans[name])
-        for path_ in FIGURES:
-            block_name, _, name = path_.partition(".")
+        for figure in FIGURES:
+            block_name, _, name = figure.partition(".")
             block = getattr(letter.statistics, block_name)
-            figures[path_] = None if block is None else getattr(block, name)
-        concerns = tuple(
-            ConcernRecord(
-                kind=c.kind,
-                span=(c.line, c.column, c.end_line, c.end_column, c.page),
-                snippet=norm.snippet(_unpack((c.line, c.column, c.end_line, c.end_column, c.page)))
-                if norm is not None
-                else None,
-            )
-            for c in letter.concerns
-        )
+            figures[figure] = None if block is None else getattr(block, name)
         return cls(
             path=path,
             organisation=letter.organisation,
@@ -258,8 +233,27 @@ class LetterRecord:
             figures=figures,
             statuses=statuses,
             spans=spans,
-            snippets=snippets,
-            concerns=concerns,
+            concerns=tuple(
+                ConcernRecord(c.kind, (c.line, c.column, c.end_line, c.end_column, c.page))
+                for c in letter.concerns
+            ),
+        )
+
+    @classmethod
+    def from_digest(cls, digest: LetterDigest) -> LetterRecord | None:
+        """The record of what the runner kept about a letter (``runner.LetterDigest``)."""
+        if not digest.is_annual_review or not digest.organisation:
+            return None
+        return cls(
+            path=digest.path,
+            organisation=digest.organisation,
+            review_year=digest.review_year,
+            letter_date=digest.letter_date,
+            layout=digest.layout,
+            figures={figure: digest.figures.get(figure) for figure in FIGURES},
+            statuses=dict(digest.statuses),
+            spans=dict(digest.places),
+            concerns=tuple(ConcernRecord(kind, place) for kind, place in digest.concerns),
         )
 
     @property

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from lgo_check import __version__
 from lgo_check.config import Config, ConfigError, find_config, load_config_file
+from lgo_check.history import body_stage
 from lgo_check.isolation import interrupt_handler
 from lgo_check.pack import cmd_report
 from lgo_check.plugins import Registry, build_registry
@@ -230,6 +231,7 @@ def cmd_check(argv: Sequence[str]) -> int:
             out,
             # The report being written is never read as a letter.
             exclude=[args.output] if args.output is not None else [],
+            body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
         )
     for error in outcome.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)

@@ -275,9 +275,19 @@ class BodyReport(Model):
     breaks: list[BodyBreak] = Field(default_factory=list)
 
 
+class LateFindings(Model):
+    """Findings of the rules over a body's years, for one file (written after every file)."""
+
+    path: str
+    findings: list[Finding]
+
+
 class Report(Model):
     tool: ToolInfo
     files: list[FileReport]
+    #: Streamed output only: findings over a body's years, per file they point at
+    #: (held in memory, they are in ``files`` instead, and this is empty).
+    body_findings: list[LateFindings] = Field(default_factory=list)
     #: Letters grouped by body, with each body's series of figures over the years.
     bodies: list[BodyReport] = Field(default_factory=list)
     summary: Summary

@@ -17,6 +17,7 @@ after the last file; its findings and its ``bodies`` section end the report.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from lgo_check.load import Limits, LoadError, Target, discover, read_source
 from lgo_check.model import (
     FileReport,
     Finding,
+    LateFindings,
     Letter,
     Number,
     Report,
@@ -141,6 +143,10 @@ class LetterDigest:
     statuses: dict[str, str]
     places: dict[str, tuple[int, int, int, int, int | None]]
     concern_kinds: tuple[str, ...]
+    #: Orders two letters of one body and year (a reissue is dated later).
+    letter_date: dt.date | None = None
+    #: Each concern's kind and place, in the letter's order (trend rules point at them).
+    concerns: tuple[tuple[str, tuple[int, int, int, int, int | None]], ...] = ()
 
     @classmethod
     def of(cls, path: str, letter: Letter) -> LetterDigest:
@@ -164,6 +170,10 @@ class LetterDigest:
                     span.end_column,
                     span.page,
                 )
+        for name in ("organisation", "review_year"):
+            span = letter.spans.get(name)
+            if span is not None:
+                places[name] = (span.line, span.column, span.end_line, span.end_column, span.page)
         return cls(
             path=path,
             organisation=letter.organisation,
@@ -174,6 +184,11 @@ class LetterDigest:
             statuses=statuses,
             places=places,
             concern_kinds=tuple(sorted({c.kind for c in letter.concerns})),
+            letter_date=letter.letter_date,
+            concerns=tuple(
+                (c.kind, (c.line, c.column, c.end_line, c.end_column, c.page))
+                for c in letter.concerns
+            ),
         )
 
 
@@ -390,11 +405,26 @@ def run(paths: Sequence[Path], config: Config, registry: Registry) -> RunResult:
     targets = discover(paths, registry.extensions())
     errors = list(registry.errors)
     reports: list[FileReport] = []
+    digests: list[LetterDigest] = []
     for outcome in check_files(targets, pipeline):
         reports.append(outcome.report)
         errors.extend(outcome.errors)
+        if outcome.digest is not None:
+            digests.append(outcome.digest)
+    from lgo_check.history import check_history
+
+    late, bodies, body_errors = check_history(digests, pipeline.rules, config.bodies.aliases)
+    errors.extend(body_errors)
     tally = Tally()
     for file in reports:
         tally.add_file(file)
-    whole = Report(tool=ToolInfo(version=__version__), files=reports, summary=tally.summary())
+    for extra in late:
+        tally.add_findings(extra.findings)
+    whole = Report(
+        tool=ToolInfo(version=__version__),
+        files=reports,
+        body_findings=[LateFindings(path=f.path, findings=f.findings) for f in late],
+        bodies=bodies,
+        summary=tally.summary(),
+    )
     return RunResult(whole, errors, pipeline.rule_infos())

@@ -48,7 +48,7 @@ class BodyHit:
     message: str
     path: str
     span: Span | None = None
-    #: The original lines of the evidence (``LetterRecord.snippets``), when known.
+    #: The original lines of the evidence, when the rule has them.
     snippet: str | None = None
 
 
@@ -62,14 +62,9 @@ class BodyRule(Rule):
         raise NotImplementedError
 
 
-def evidence(record: LetterRecord, key: str) -> tuple[Span | None, str | None]:
-    """The span and original lines of a figure (``block.field``) or letter field."""
-    return record.span(key), record.snippets.get(key)
-
-
 def hit(message: str, record: LetterRecord, key: str) -> BodyHit:
-    span, snippet = evidence(record, key)
-    return BodyHit(message, record.path, span, snippet)
+    """A hit on a letter, at a figure (``block.field``) or letter field of it."""
+    return BodyHit(message, record.path, record.span(key))
 
 
 def _pct(value: Number | None) -> str:
@@ -245,7 +240,6 @@ class ConcernInConsecutiveLetters(BodyRule):
                 f"({len(years)} consecutive years).",
                 newest.path,
                 concern.location(),
-                concern.snippet,
             )
 
 

@@ -228,8 +228,11 @@ def test_bodies_section_matches_the_letters(lgo_cli: Any, lgo_workdir: Path) -> 
     assert quillmere["series"]["upheld.rate_pct"] == [
         files["letters/c.txt"]["letter"]["statistics"]["upheld"]["rate_pct"]
     ]
-    duplicate = [f for f in files["letters/a.txt"]["findings"] if f["rule"] == "duplicate-letter"]
-    assert len(duplicate) == 1 and "letters/c.txt" in duplicate[0]["message"]
+    # Findings over a body's years are written after every file, per file.
+    assert [late["path"] for late in document["body_findings"]] == ["letters/a.txt"]
+    duplicate = document["body_findings"][0]["findings"]
+    assert [f["rule"] for f in duplicate] == ["duplicate-letter"]
+    assert "letters/c.txt" in duplicate[0]["message"]
 
 
 def test_examples_bodies_series_equal_each_letters_figures(lgo_cli: Any) -> None:

@@ -242,7 +242,7 @@ def test_json_document_shape(lgo_cli: Any, lgo_in_repo: Path) -> None:
         lgo_cli, KESTERMOUTH, str(REPO / BORSETSHIRE), "examples/glenhallow-cc-2023-24.txt"
     )
     document = result.json()
-    assert list(document) == ["tool", "files", "bodies", "summary"]
+    assert list(document) == ["tool", "files", "body_findings", "bodies", "summary"]
     assert document["tool"] == {"name": "lgo-check", "version": lgo_check.__version__}
     paths = [f["path"] for f in document["files"]]
     assert paths == sorted(paths)

@@ -52,7 +52,8 @@ LETTER = Letter(organisation="Ashcombe District Council", review_year="2023-24")
 
 def test_fixture_run_validates(validator: Any, lgo_fixture_run: Any) -> None:
     document = json.loads(gitlab.render(lgo_fixture_run.report))
-    findings = sum(len(f.findings) for f in lgo_fixture_run.report.files)
+    report = lgo_fixture_run.report
+    findings = sum(len(f.findings) for f in [*report.files, *report.body_findings])
     assert len(document) == findings > 10
     assert _errors(validator, document) == []
     fingerprints = [issue["fingerprint"] for issue in document]

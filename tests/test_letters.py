@@ -50,7 +50,11 @@ def _report(folder: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
         code = main(["--isolated", "--format", "json", str(folder)])
         out = capsys.readouterr().out
         assert code in (0, 1), out
-        _REPORTS[folder] = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
+        document = json.loads(out)
+        _REPORTS[folder] = {Path(f["path"]).name: f for f in document["files"]}
+        # Findings over a body's years come after every file; they belong to their letters.
+        for late in document.get("body_findings", []):
+            _REPORTS[folder][Path(late["path"]).name]["findings"].extend(late["findings"])
     return _REPORTS[folder]
 
 

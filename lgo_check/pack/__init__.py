@@ -125,6 +125,7 @@ def render_pack(pack: Pack, fmt: str) -> bytes:
 def cmd_report(argv: Sequence[str]) -> int:
     """Run the checks, build the pack and write it; returns the exit status."""
     from lgo_check.engine import build_registry, run
+    from lgo_check.history import merge_into
 
     args = report_parser().parse_args(argv)
     try:
@@ -137,6 +138,8 @@ def cmd_report(argv: Sequence[str]) -> int:
     config = _config(args)
     registry = build_registry(config)
     result = run(args.paths or [Path(".")], config, registry)
+    # Findings over a body's years (trend rules) go in the sections of the letters they are on.
+    merge_into(result.report.files, result.report.body_findings)
     for error in result.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)
     files = result.report.files

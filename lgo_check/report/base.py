@@ -72,5 +72,9 @@ def render_report(
     """A whole report held in memory, through a reporter (for the API and tests)."""
     parts = [reporter.start(RunStart(tool=report.tool, rules=rules))]
     parts.extend(reporter.file(file) for file in report.files)
-    parts.append(reporter.finish(RunEnd(summary=report.summary, errors=errors)))
+    late = [FileReport(path=f.path, findings=f.findings) for f in report.body_findings]
+    bodies = [body.model_dump(mode="json") for body in report.bodies]
+    parts.append(
+        reporter.finish(RunEnd(summary=report.summary, errors=errors, late=late, bodies=bodies))
+    )
     return "".join(parts)

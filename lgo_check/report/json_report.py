@@ -34,7 +34,7 @@ class JsonReporter(Reporter):
 
     def finish(self, end: RunEnd) -> str:
         parts = ["\n  ]" if self._files else "]"]
-        if end.late:
+        if end.bodies is not None:  # the body-level stage ran (as in the Report model)
             late = [f.model_dump(mode="json", include={"path", "findings"}) for f in end.late]
             parts.append(f',\n  "body_findings": {dumps(late, 1)}')
         if end.bodies is not None:

@@ -233,10 +233,7 @@ class LetterRecord:
             figures=figures,
             statuses=statuses,
             spans=spans,
-            concerns=tuple(
-                ConcernRecord(c.kind, (c.line, c.column, c.end_line, c.end_column, c.page))
-                for c in letter.concerns
-            ),
+            concerns=tuple(ConcernRecord(c.kind, _pack(c.span)) for c in letter.concerns),
         )
 
     @classmethod

@@ -186,7 +186,10 @@ class LetterDigest:
             concern_kinds=tuple(sorted({c.kind for c in letter.concerns})),
             letter_date=letter.letter_date,
             concerns=tuple(
-                (c.kind, (c.line, c.column, c.end_line, c.end_column, c.page))
+                (
+                    c.kind,
+                    (c.span.line, c.span.column, c.span.end_line, c.span.end_column, c.span.page),
+                )
                 for c in letter.concerns
             ),
         )

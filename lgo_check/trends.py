@@ -184,6 +184,7 @@ CONCERN_WORDS = {
     "witness_summons": "a witness summons",
     "public_report": "a public interest report",
     "repeated_concern": "a concern repeated from an earlier letter",
+    "other_concern": "criticism outside the five named kinds of concern",
 }
 
 

@@ -305,3 +305,6 @@ class Source(Model):
     text: str
     html_document: bool = False
     paged: bool = False
+    #: Table cells a loader knows of (Word), as (table, row, start, end) offsets in
+    #: ``text``, so that figures are paired with their row's label, not the next line.
+    table_cells: list[tuple[int, int, int, int]] = Field(default_factory=list)

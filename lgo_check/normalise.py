@@ -350,6 +350,7 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
             out.add(original[start:end], start, True)
         # comment, tag, md_* markers, invisible characters: dropped.
     out.add(original[pos:], pos, True)
+    _loader_rows(source, out, tables.tables)
     text = "".join(out.parts).translate(_TYPOGRAPHY)
     normalised = NormalisedText(
         text,
@@ -359,6 +360,30 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
         tables.tables,
     )
     return _blank_artefacts(normalised, artefacts)
+
+
+def _loader_rows(source: Source, out: _Builder, tables: Tables) -> None:
+    """The table rows a loader reported (Word), moved to normalised offsets."""
+    if not source.table_cells:
+        return
+    rows: dict[tuple[int, int], TableRow] = {}
+    for table, row, start, end in source.table_cells:
+        key = (table, row)
+        if key not in rows:
+            # Loader tables are numbered after the HTML ones, which count from 1.
+            rows[key] = TableRow(table=100_000 + table, header=False)
+        rows[key].cells.append((_norm_offset(out, start), _norm_offset(out, end)))
+    tables.rows.extend(rows.values())
+
+
+def _norm_offset(out: _Builder, orig: int) -> int:
+    """The normalised offset of an offset in the original (the map read backwards)."""
+    i = bisect_right(out.orig_starts, orig) - 1
+    if i < 0:
+        return 0
+    if out.copied[i]:
+        return out.norm_starts[i] + min(orig - out.orig_starts[i], len(out.parts[i]))
+    return out.norm_starts[i]
 
 
 def _blank_artefacts(

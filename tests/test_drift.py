@@ -315,3 +315,35 @@ def test_a_number_too_long_to_be_a_figure_is_empty_and_flagged_never_infinite() 
     assert any(m.startswith("compliance.outcomes") for m in messages)
     # Every figure is finite, and the whole letter is strict JSON.
     json.loads(json.dumps(letter.model_dump(mode="json"), allow_nan=False))
+
+
+def test_table_cells_a_loader_reports_are_paired_by_row() -> None:
+    """Word gives each cell a line; the loader's cell offsets pair them by row."""
+    rows = [
+        ("Complaints upheld", "50%"),
+        ("Average in similar authorities", "79%"),
+        ("Upheld decisions", "6"),
+        ("Investigations", "12"),
+    ]
+    head = HEAD + "\nComplaints upheld\n"
+    lines, cells = [], []
+    offset = len(head)
+    for number, (label, value) in enumerate(rows):
+        for cell in (label, value):
+            cells.append((0, number, offset, offset + len(cell)))
+            lines.append(cell)
+            offset += len(cell) + 1
+    rest = OWN[OWN.index("Compliance with") :]
+    text = head + "\n".join(lines) + "\n" + rest
+    source = Source(path="letter.docx", format="docx", text=text, table_cells=cells)
+    letter = extract_letter(normalise(source, metadata_wording().artefacts))
+    up = letter.statistics.upheld
+    assert (up.rate_pct, up.peer_average_pct, up.count, up.investigations) == (50, 79, 6, 12)
+    # Without the cells, the same lines are read one by one: nothing is guessed.
+    plain = extract_letter(
+        normalise(
+            Source(path="letter.docx", format="docx", text=text), metadata_wording().artefacts
+        )
+    )
+    for name in ("rate_pct", "peer_average_pct", "investigations"):
+        assert getattr(plain.statistics.upheld, name) in (None, getattr(up, name))

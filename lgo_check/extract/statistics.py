@@ -221,10 +221,11 @@ _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$
 def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
     text = norm.text
     out = _SectionBuilder(text)
+    # Rows whose cells are one line each, by where their first word starts.
     html_rows = {
-        r.cells[0][0]: r
+        _first_word(text, *r.cells[0]): r
         for r in norm.tables.rows
-        if len(r.cells) > 1 and all("\n" not in text[a:b] for a, b in r.cells)
+        if len(r.cells) > 1 and all("\n" not in text[a:b].strip() for a, b in r.cells)
     }
     breaks = norm.tables.cell_breaks
     table_id = -1  # tables of text lines (Markdown pipes, tabs) get negative ids
@@ -266,6 +267,10 @@ def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
                 out.line([(pos, end)], 0, False)
             pos = end + 1
     return _Section("".join(out.parts), out.line_starts, out.pieces, out.rows, text)
+
+
+def _first_word(text: str, a: int, b: int) -> int:
+    return a + len(text[a:b]) - len(text[a:b].lstrip())
 
 
 def _text_cells(

@@ -36,6 +36,16 @@ from lgo_check.summary import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, exit_code
 SUBCOMMANDS = ("check", "rules", "rule", "report")
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 256:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 256, not {value!r}")
+    return number
+
+
 def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -100,6 +110,13 @@ def check_parser() -> argparse.ArgumentParser:
         help="colour text output (default: auto; honours NO_COLOR)",
     )
     parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="check N files at once in worker processes (default: one per CPU; 1: no workers)",
+    )
+    parser.add_argument(
         "--show-letters",
         action="store_true",
         help="text output: print each letter's figures before its findings",
@@ -121,7 +138,7 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 def _with_cli(config: Config, args: argparse.Namespace) -> Config:
     update: dict[str, Any] = {}
-    for key in ("select", "ignore", "fail_on", "format"):
+    for key in ("select", "ignore", "fail_on", "format", "jobs"):
         value = getattr(args, key)
         if value is not None:
             update[key] = value
@@ -232,6 +249,7 @@ def cmd_check(argv: Sequence[str]) -> int:
             # The report being written is never read as a letter.
             exclude=[args.output] if args.output is not None else [],
             body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
+            jobs=config.jobs,
         )
     for error in outcome.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)

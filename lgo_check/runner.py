@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +28,7 @@ from lgo_check import __version__
 from lgo_check.config import Config
 from lgo_check.extract import extract_letters
 from lgo_check.extract.layout import metadata_wording
+from lgo_check.extract.narrative import pipeline as narrative_pipeline
 from lgo_check.isolation import describe, reraise_if_fatal
 from lgo_check.load import Limits, LoadError, Target, discover, read_source
 from lgo_check.model import (
@@ -256,14 +258,27 @@ class Pipeline:
             rules.append(self.failure.rule)
         return [rule.info() for rule in sorted(rules, key=lambda r: r.code)]
 
-    def failed(self, target: Target, stage: str, reason: str) -> FileOutcome:
-        """The report of a file on which a stage failed before its rules could run."""
-        message = f"{stage} failed: {reason}"
-        finding = _finding(self.failure, Hit(f"Checking failed in {message}."), None)
+    def failed(self, target: Target, what: str) -> FileOutcome:
+        """The report of a file that a failure kept from being checked (``what`` says how)."""
+        finding = _finding(self.failure, Hit(f"Not checked: {what}."), None)
         return FileOutcome(
-            FileReport(path=target.display, findings=[finding], checked=False, error=message),
-            [f"{target.display}: {message}"],
+            FileReport(path=target.display, findings=[finding], checked=False, error=what),
+            [f"{target.display}: {what}"],
         )
+
+    def timed_out(self, target: Target) -> FileOutcome:
+        """A file that took longer than the time limit: not checked (unreadable-input),
+        like a file over the size limit; the run goes on."""
+        reason = (
+            f"checking took longer than the limit of {self.limits.max_seconds:g} s "
+            "(set timeout-seconds in the configuration to raise it)"
+        )
+        return FileOutcome(self._not_checked(target, reason))
+
+    def warm(self) -> None:
+        """Build what every file needs (spaCy, matchers) now, before workers are forked."""
+        with suppress(Exception):  # a failure is reported by each file that needs it
+            narrative_pipeline(self.spacy_model)
 
     def check(self, target: Target) -> FileOutcome:
         """Load, normalise, extract and check one file; never raises for the file's sake."""
@@ -276,12 +291,12 @@ class Pipeline:
             return FileOutcome(self._not_checked(target, str(exc)))
         except BaseException as exc:  # a loader plugin's bug must not end the run
             reraise_if_fatal(exc)
-            return self.failed(target, "reading", describe(exc))
+            return self.failed(target, f"reading failed: {describe(exc)}")
         try:
             [letter] = extract_letters([norm], self.spacy_model, self.concern_threshold)
         except BaseException as exc:
             reraise_if_fatal(exc)
-            return self.failed(target, "extraction", describe(exc))
+            return self.failed(target, f"extraction failed: {describe(exc)}")
         findings, rule_errors = check_letter(letter, self.rules, norm, target.display)
         for error in rule_errors:
             findings.append(
@@ -305,10 +320,13 @@ class Pipeline:
         return FileReport(path=target.display, findings=findings, checked=False, error=reason)
 
 
-def check_files(targets: Sequence[Target], pipeline: Pipeline) -> Iterator[FileOutcome]:
-    """Each target's outcome, in the targets' order."""
-    for target in targets:
-        yield pipeline.check(target)
+def check_files(
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int | None = 1
+) -> Iterator[FileOutcome]:
+    """Each target's outcome, in the targets' order; ``jobs`` processes (None: one per CPU)."""
+    from lgo_check.workers import check_all, effective_jobs
+
+    return check_all(targets, pipeline, effective_jobs(jobs, len(targets)))
 
 
 # --- a whole run -----------------------------------------------------------------------
@@ -333,11 +351,13 @@ def stream(
     body_stage: BodyStage | None = None,
     exclude: Sequence[Path] = (),
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> RunOutcome:
     """Check every letter under the paths, writing each report to ``out`` as it is ready.
 
     ``exclude`` are files never read as letters (the report being written).
-    ``progress(done, total)`` is called after each file.
+    ``progress(done, total)`` is called after each file. ``jobs`` worker processes
+    check files at once (None: one per CPU; 1: in this process).
     """
     pipeline = Pipeline(config, registry)
     targets = [t for t in discover(paths, registry.extensions()) if not _excluded(t, exclude)]
@@ -346,13 +366,13 @@ def stream(
     tally = Tally()
     digests: list[LetterDigest] = []
     out.write(reporter.start(RunStart(tool=ToolInfo(version=__version__), rules=rules)))
-    for done, outcome in enumerate(check_files(targets, pipeline), start=1):
+    for done, outcome in enumerate(check_files(targets, pipeline, jobs), start=1):
         report = outcome.report
         try:
             chunk = reporter.file(report)
         except Exception as exc:  # one file's report that cannot be written costs only it
             outcome = pipeline.failed(
-                Target(Path(report.path), report.path), "rendering", describe(exc)
+                Target(Path(report.path), report.path), f"rendering failed: {describe(exc)}"
             )
             report = outcome.report
             try:
@@ -402,14 +422,16 @@ class RunResult:
     rules: list[RuleInfo] = field(default_factory=list)
 
 
-def run(paths: Sequence[Path], config: Config, registry: Registry) -> RunResult:
+def run(
+    paths: Sequence[Path], config: Config, registry: Registry, jobs: int | None = 1
+) -> RunResult:
     """Check every letter under the paths and return the whole report."""
     pipeline = Pipeline(config, registry)
     targets = discover(paths, registry.extensions())
     errors = list(registry.errors)
     reports: list[FileReport] = []
     digests: list[LetterDigest] = []
-    for outcome in check_files(targets, pipeline):
+    for outcome in check_files(targets, pipeline, jobs):
         reports.append(outcome.report)
         errors.extend(outcome.errors)
         if outcome.digest is not None:

@@ -118,14 +118,20 @@ def test_exit_zero_never_passes_ci(
         assert result.out
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_the_users_ctrl_c_still_stops_the_run(
-    lgo_cli: Any, install_plugin: Installer, lgo_workdir: Path
+    lgo_cli: Any,
+    install_plugin: Installer,
+    lgo_workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
 ) -> None:
-    """A real SIGINT (not a plugin raising KeyboardInterrupt) ends the run."""
-    body = _indent("os.kill(os.getpid(), signal.SIGINT)\nyield from ()")
+    """A real SIGINT to lgo-check (not a plugin raising KeyboardInterrupt) ends the run."""
+    monkeypatch.setenv("LGO_TEST_MAIN_PID", str(os.getpid()))
+    body = _indent("os.kill(int(os.environ['LGO_TEST_MAIN_PID']), signal.SIGINT)\nyield from ()")
     install_plugin("slow-pack", "slow", "slow_lgo_pack", _rule_plugin(body))
     _letters(lgo_workdir, "a.txt", "b.txt")
-    result = lgo_cli("--isolated", ".")
+    result = lgo_cli("--isolated", "-j", jobs, ".")
     assert result.code == 2
     assert "lgo-check: interrupted" in result.err
     assert "b.txt" not in result.out  # the run stopped at the first file

@@ -1,0 +1,199 @@
+"""--jobs: worker processes, the per-file time limit over every stage, dead workers,
+and the same bytes of output whatever the number of workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Installer, annual_review_letter
+from documents import letter_to_docx, letter_to_pdf
+
+from lgo_check.workers import effective_jobs
+
+LOOPING = '''
+import os, signal
+from lgo_check.hookspecs import hookimpl
+from lgo_check.model import Severity
+from lgo_check.rule import Hit, Rule
+
+
+class Stuck(Rule):
+    """A rule that never ends on a letter whose organisation is named Loopford."""
+
+    code = "STUCK001"
+    name = "stuck-on-loopford"
+    severity = Severity.note
+
+    def check(self, letter, options):
+        if "Loopford" in (letter.organisation or ""):
+            how = os.environ.get("LGO_TEST_HOW", "loop")
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if how == "deaf":  # no timer can reach it: only killing the process can
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            while True:
+                pass
+        yield Hit("checked by the stuck rule's pack")
+
+
+@hookimpl
+def lgo_check_rules():
+    return [Stuck]
+'''
+
+
+def _letter(folder: Path, name: str, body: str = "Quillmere", **figures: Any) -> str:
+    text = annual_review_letter(**figures).replace("Quillmere", body)
+    (folder / name).write_text(text, encoding="utf-8")
+    return text
+
+
+def _corpus(folder: Path, with_loop: bool = False) -> None:
+    """Letters in every format, a bad file, a non-letter, and (optionally) a stuck one."""
+    text = _letter(folder, "a-text.txt", compliance_rate=90)
+    _letter(folder, "b-clean.md")
+    letter_to_pdf(text, folder / "c-letter.pdf")
+    letter_to_docx(annual_review_letter(upheld_rate=90), folder / "d-letter.docx")
+    (folder / "e-empty.txt").write_bytes(b"")
+    (folder / "f-notes.txt").write_text("Minutes of the parish meeting.\n", encoding="utf-8")
+    (folder / "g-binary.pdf").write_bytes(b"%PDF-1.7\n\x00\x01garbage")
+    for n in range(5):
+        _letter(folder, f"h-{n}.txt", per_100k=4.5 + n)
+    if with_loop:
+        _letter(folder, "i-stuck.txt", body="Loopford")
+        _letter(folder, "j-after.txt", compliance_rate=95)
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif", "jsonl"])
+def test_output_is_the_same_bytes_whatever_the_jobs(
+    lgo_cli: Any, lgo_workdir: Path, fmt: str
+) -> None:
+    _corpus(lgo_workdir)
+    outputs = {}
+    for jobs in ("1", "2", "3"):
+        result = lgo_cli("--isolated", "--format", fmt, "-j", jobs, ".")
+        assert result.code == 1, result
+        outputs[jobs] = result.out
+    assert outputs["1"] == outputs["2"] == outputs["3"]
+    if fmt == "json":
+        files = json.loads(outputs["1"])["files"]
+        assert [f["path"] for f in files] == sorted(f["path"] for f in files)
+        assert len(files) == 12
+        assert {f["format"] for f in files if f["checked"]} == {"text", "markdown", "pdf", "docx"}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_rule_that_never_ends_costs_only_its_file(
+    lgo_cli: Any,
+    install_plugin: Installer,
+    lgo_workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
+) -> None:
+    install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
+    _corpus(lgo_workdir, with_loop=True)
+    (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
+    result = lgo_cli("--format", "json", "-j", jobs, ".")
+    assert result.code == 1, result
+    files = {f["path"]: f for f in result.json()["files"]}
+    stuck = files["i-stuck.txt"]
+    assert not stuck["checked"]
+    assert "checking took longer than the limit of 1 s" in stuck["error"]
+    assert [f["rule"] for f in stuck["findings"]] == ["unreadable-input"]
+    assert files["j-after.txt"]["checked"]
+    assert "checked by the stuck rule's pack" in {
+        f["message"] for f in files["j-after.txt"]["findings"]
+    }
+
+
+def test_the_timeout_reads_the_same_whatever_the_jobs(
+    lgo_cli: Any, install_plugin: Installer, lgo_workdir: Path
+) -> None:
+    install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
+    _corpus(lgo_workdir, with_loop=True)
+    (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
+    one = lgo_cli("--format", "json", "-j", "1", ".")
+    two = lgo_cli("--format", "json", "-j", "2", ".")
+    assert one.out == two.out
+
+
+def test_a_worker_deaf_to_its_timer_is_killed_and_replaced(
+    lgo_cli: Any,
+    install_plugin: Installer,
+    lgo_workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LGO_TEST_HOW", "deaf")
+    install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
+    _corpus(lgo_workdir, with_loop=True)
+    (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
+    result = lgo_cli("--format", "json", "-j", "2", ".")
+    assert result.code == 1, result
+    files = {f["path"]: f for f in result.json()["files"]}
+    assert "longer than the limit of 1 s" in files["i-stuck.txt"]["error"]
+    assert all(files[name]["checked"] for name in ("a-text.txt", "j-after.txt"))
+
+
+def test_a_worker_that_dies_is_reported_against_its_file(
+    lgo_cli: Any,
+    install_plugin: Installer,
+    lgo_workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LGO_TEST_HOW", "kill")
+    install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
+    _corpus(lgo_workdir, with_loop=True)
+    result = lgo_cli("--isolated", "--format", "json", "-j", "2", ".")
+    assert result.code == 2, result
+    assert "i-stuck.txt: the worker process checking it was killed by SIGKILL" in result.err
+    files = {f["path"]: f for f in result.json()["files"]}
+    assert len(files) == 14
+    [finding] = files["i-stuck.txt"]["findings"]
+    assert finding["rule"] == "check-failed"
+    assert all(f["checked"] for name, f in files.items() if name[0] in "abdhj")
+
+
+def test_in_process_run_never_hangs_on_uninterruptible_code(
+    install_plugin: Installer, lgo_workdir: Path
+) -> None:
+    """With -j 1 a file stuck where no timer reaches ends the run (status 2), never a hang."""
+    site = install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
+    _letter(lgo_workdir, "a.txt")
+    _letter(lgo_workdir, "b-stuck.txt", body="Loopford")
+    (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site), "LGO_TEST_HOW": "deaf"}
+    done = subprocess.run(
+        [sys.executable, "-m", "lgo_check", "-j", "1", "."],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "'b-stuck.txt' is still being checked" in done.stderr
+    assert "a.txt" in done.stdout  # what was done before is written
+
+
+def test_jobs_from_configuration_and_command_line(lgo_cli: Any, lgo_workdir: Path) -> None:
+    _letter(lgo_workdir, "a.txt")
+    (lgo_workdir / "lgo-check.toml").write_text("jobs = 0\n", encoding="utf-8")
+    result = lgo_cli(".")
+    assert result.code == 2 and "jobs" in result.err
+    (lgo_workdir / "lgo-check.toml").write_text("jobs = 2\n", encoding="utf-8")
+    assert lgo_cli(".").code == 0
+    with pytest.raises(SystemExit) as usage:
+        lgo_cli("-j", "0", ".")
+    assert usage.value.code == 2
+
+
+def test_effective_jobs() -> None:
+    assert effective_jobs(4, 2) == 2
+    assert effective_jobs(4, 0) == 1
+    assert effective_jobs(1, 100) == 1
+    assert effective_jobs(None, 100) >= 1

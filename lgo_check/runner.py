@@ -278,7 +278,7 @@ class Pipeline:
     def warm(self) -> None:
         """Build what every file needs (spaCy, matchers) now, before workers are forked."""
         with suppress(Exception):  # a failure is reported by each file that needs it
-            narrative_pipeline(self.spacy_model)
+            narrative_pipeline(self.spacy_model, self.concern_threshold)
 
     def check(self, target: Target) -> FileOutcome:
         """Load, normalise, extract and check one file; never raises for the file's sake."""

@@ -33,7 +33,7 @@ from lgo_check.runner import stream
 from lgo_check.selection import ActiveRule, select_rules
 from lgo_check.summary import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, exit_code
 
-SUBCOMMANDS = ("check", "rules", "rule", "report")
+SUBCOMMANDS = ("check", "rules", "rule", "report", "extract")
 
 
 def _positive(value: str) -> int:
@@ -322,14 +322,24 @@ def cmd_rule(argv: Sequence[str]) -> int:
     return EXIT_ERROR if registry.errors else EXIT_OK
 
 
+def _cmd_extract(argv: Sequence[str]) -> int:
+    from lgo_check.tabulate import cmd_extract  # openpyxl and the tables only when asked
+
+    return cmd_extract(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = cmd_check
     if argv and argv[0] in SUBCOMMANDS:
         name = argv.pop(0)
-        command = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule, "report": cmd_report}[
-            name
-        ]
+        command = {
+            "check": cmd_check,
+            "rules": cmd_rules,
+            "rule": cmd_rule,
+            "report": cmd_report,
+            "extract": _cmd_extract,
+        }[name]
     try:
         with interrupt_handler():
             return command(argv)

@@ -4,36 +4,58 @@
     lgo-check rules                list the rules
     lgo-check rule CODE|NAME       show one rule's documentation
     lgo-check report PATH... -o F  write the committee audit pack (lgo_check/pack)
+    lgo-check extract PATH...      one row per letter: csv, jsonl or xlsx (lgo_check/tabulate)
 
 Exit status: 0 no finding at or above --fail-on; 1 findings at or above it, or a
 file that could not be checked; 2 a usage, configuration or internal error.
+
+Start-up is kept light: this module imports only the standard library at the top,
+so ``--version`` and ``--help`` load nothing else (no pydantic, spaCy, PDF or
+plugins). Each command imports what it needs when it runs; a new subcommand is a
+``"name": "module:function"`` entry in :data:`SUBCOMMANDS`, imported only when used.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any
 
 from lgo_check import __version__
-from lgo_check.config import Config, ConfigError, find_config, load_config_file
-from lgo_check.history import body_stage
-from lgo_check.isolation import interrupt_handler
-from lgo_check.pack import cmd_report
-from lgo_check.plugins import Registry, build_registry
-from lgo_check.report import FORMATS, make_reporter
-from lgo_check.report.base import ReportOptions
-from lgo_check.runner import stream
-from lgo_check.selection import ActiveRule, select_rules
-from lgo_check.summary import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, exit_code
 
-SUBCOMMANDS = ("check", "rules", "rule", "report", "extract")
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up cost
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+    from typing import IO, Any
+
+    from lgo_check.config import Config
+    from lgo_check.plugins import Registry
+    from lgo_check.selection import ActiveRule
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2  # as lgo_check.summary (a test checks)
+
+#: The report formats (lgo_check.report.FORMATS has the same names; a test checks),
+#: spelt out here so that --help needs no import.
+FORMAT_NAMES = ("text", "json", "jsonl", "sarif", "github", "gitlab", "junit")
+
+#: Every subcommand, as "module:function"; the default command is check.
+SUBCOMMANDS: dict[str, str] = {
+    "check": "lgo_check.cli:cmd_check",
+    "rules": "lgo_check.cli:cmd_rules",
+    "rule": "lgo_check.cli:cmd_rule",
+    "report": "lgo_check.pack:cmd_report",
+    "extract": "lgo_check.tabulate:cmd_extract",  # openpyxl and the tables only when asked
+}
+
+
+def _path(value: str) -> Path:
+    from pathlib import Path  # imported when a path is given: --version needs none
+
+    return Path(value)
 
 
 def _positive(value: str) -> int:
@@ -53,7 +75,7 @@ def _csv(value: str) -> list[str]:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="use this configuration file instead of searching for one",
     )
@@ -72,15 +94,15 @@ def check_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "paths",
         nargs="*",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="letters or folders of letters (default: the current folder)",
     )
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    parser.add_argument("--format", choices=FORMAT_NAMES, help="output format (default: text)")
     parser.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="write the report to FILE instead of standard output",
     )
@@ -117,6 +139,12 @@ def check_parser() -> argparse.ArgumentParser:
         help="check N files at once in worker processes (default: one per CPU; 1: no workers)",
     )
     parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print the findings and nothing else: no progress bar, no closing count",
+    )
+    parser.add_argument(
         "--show-letters",
         action="store_true",
         help="text output: print each letter's figures before its findings",
@@ -127,6 +155,10 @@ def check_parser() -> argparse.ArgumentParser:
 
 
 def _load_config(args: argparse.Namespace) -> Config:
+    from pathlib import Path
+
+    from lgo_check.config import Config, ConfigError, find_config, load_config_file
+
     if args.isolated:
         return Config()
     if args.config is not None:
@@ -155,6 +187,75 @@ def _use_color(choice: str, output: Path | None) -> bool:
     if choice == "never" or output is not None or os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
+
+
+class Progress:
+    """A progress bar on standard error (tqdm): files done, rate, time left.
+
+    Only on a terminal, only for runs of more than :attr:`FEW` files, never with
+    --quiet. Report lines written to the same terminal clear the bar first.
+    """
+
+    FEW = 5
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or total <= self.FEW:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            tqdm.monitor_interval = 0  # no monitor thread in a process that forks workers
+            try:
+                columns = os.get_terminal_size(sys.stderr.fileno()).columns
+            except OSError:
+                columns = 0
+            # A terminal that reports no width (some CI consoles) would get an empty bar.
+            sizing: dict[str, Any] = {"dynamic_ncols": True} if columns else {"ncols": 80}
+            self._bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False, **sizing)
+        self._bar.update(done - self._bar.n)
+
+    def around(self, out: IO[str]) -> IO[str]:
+        """``out``, clearing the bar before each write when both share a terminal."""
+        if not self.enabled or not (out.isatty() and sys.stderr.isatty()):
+            return out
+        return _ClearingWriter(out, self)  # type: ignore[return-value]
+
+    def clear(self) -> None:
+        if self._bar is not None:
+            self._bar.clear()
+
+    def refresh(self) -> None:
+        if self._bar is not None:
+            self._bar.refresh()
+
+
+class _ClearingWriter:
+    def __init__(self, out: IO[str], progress: Progress) -> None:
+        self._out = out
+        self._progress = progress
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        self._progress.clear()
+        written = self._out.write(text)
+        self._out.flush()
+        self._progress.refresh()
+        return written
+
+    def flush(self) -> None:
+        self._out.flush()
 
 
 class UsageError(Exception):
@@ -208,27 +309,33 @@ def _check_output(output: Path, paths: Sequence[Path]) -> None:
             )
 
 
-@contextmanager
-def _output(output: Path | None) -> Iterator[IO[str]]:
+def _output(output: Path | None) -> AbstractContextManager[IO[str]]:
+    """Where the report goes: the file (created now) or standard output (left open)."""
+    from contextlib import nullcontext
+
     if output is None:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="backslashreplace")
-        yield sys.stdout
-        sys.stdout.flush()
-        return
+        return nullcontext(sys.stdout)
     try:
-        handle = output.open("w", encoding="utf-8", errors="backslashreplace", newline="\n")
+        return output.open("w", encoding="utf-8", errors="backslashreplace", newline="\n")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    with handle:
-        yield handle
 
 
 def cmd_check(argv: Sequence[str]) -> int:
-    args = check_parser().parse_args(argv)
+    args = check_parser().parse_args(argv)  # --version and --help end here, light
+    from lgo_check.history import body_stage
+    from lgo_check.plugins import build_registry
+    from lgo_check.report import make_reporter
+    from lgo_check.report.base import ReportOptions
+    from lgo_check.runner import stream
+    from lgo_check.selection import select_rules
+    from lgo_check.summary import exit_code
+
     config = _with_cli(_load_config(args), args)
     registry = build_registry(config)
-    paths = args.paths or [Path(".")]
+    paths = args.paths or [_path(".")]
     if args.output is not None:
         _check_output(args.output, paths)
     reporter = make_reporter(
@@ -237,20 +344,24 @@ def cmd_check(argv: Sequence[str]) -> int:
             color=_use_color(args.color, args.output),
             show_letters=args.show_letters,
             fail_on=config.fail_on,
+            quiet=args.quiet,
         ),
     )
-    with _output(args.output) as out:
+    progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
+    with _output(args.output) as out, progress:
         outcome = stream(
             paths,
             config,
             registry,
             reporter,
-            out,
+            progress.around(out),
+            progress=progress.update,
             # The report being written is never read as a letter.
             exclude=[args.output] if args.output is not None else [],
             body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
             jobs=config.jobs,
         )
+        out.flush()
     for error in outcome.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)
     return exit_code(outcome.summary, outcome.errors, config.fail_on)
@@ -258,6 +369,9 @@ def cmd_check(argv: Sequence[str]) -> int:
 
 def _rules_for_listing(args: argparse.Namespace) -> tuple[Registry, dict[str, ActiveRule]]:
     """Every rule, and the selected ones with their configured severity."""
+    from lgo_check.plugins import build_registry
+    from lgo_check.selection import select_rules
+
     config = _load_config(args)
     registry = build_registry(config)
     for error in registry.errors:
@@ -286,6 +400,8 @@ def cmd_rules(argv: Sequence[str]) -> int:
             }
             for r in registry.rules
         ]
+        import json
+
         print(json.dumps(listing, indent=2))
     else:
         width = max((len(r.name) for r in registry.rules), default=0)
@@ -322,30 +438,31 @@ def cmd_rule(argv: Sequence[str]) -> int:
     return EXIT_ERROR if registry.errors else EXIT_OK
 
 
-def _cmd_extract(argv: Sequence[str]) -> int:
-    from lgo_check.tabulate import cmd_extract  # openpyxl and the tables only when asked
+def _command(name: str) -> Callable[[Sequence[str]], int]:
+    module, function = SUBCOMMANDS[name].split(":")
+    command: Callable[[Sequence[str]], int] = getattr(importlib.import_module(module), function)
+    return command
 
-    return cmd_extract(argv)
+
+class _ConfigErrorNotLoaded(Exception):
+    """Stands for ConfigError before lgo_check.config is imported (none can be raised)."""
+
+
+def _config_error() -> type[Exception]:
+    config = sys.modules.get("lgo_check.config")
+    return config.ConfigError if config is not None else _ConfigErrorNotLoaded
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from lgo_check.isolation import interrupt_handler
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = cmd_check
+    name = "check"
     if argv and argv[0] in SUBCOMMANDS:
         name = argv.pop(0)
-        command = {
-            "check": cmd_check,
-            "rules": cmd_rules,
-            "rule": cmd_rule,
-            "report": cmd_report,
-            "extract": _cmd_extract,
-        }[name]
     try:
         with interrupt_handler():
-            return command(argv)
-    except ConfigError as exc:
-        print(f"lgo-check: configuration error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+            return _command(name)(argv)
     except UsageError as exc:
         print(f"lgo-check: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -358,6 +475,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("lgo-check: interrupted", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # never a bare traceback, never exit 0
+        if isinstance(exc, _config_error()):
+            print(f"lgo-check: configuration error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
         print(f"lgo-check: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if os.environ.get("LGO_CHECK_DEBUG"):
             raise

@@ -43,6 +43,8 @@ class ReportOptions:
     show_letters: bool = False
     #: The lowest severity that fails the run (formats that mark failures, like JUnit).
     fail_on: str = "error"
+    #: --quiet: findings only, no closing count (text).
+    quiet: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 

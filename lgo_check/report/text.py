@@ -76,8 +76,9 @@ class TextReporter(Reporter):
             if late.findings:
                 self._files_with_findings.add(late.path)
             parts.append(self._group([finding_line(late.path, f, color) for f in late.findings]))
-        closing = closing_line(end.summary, len(self._files_with_findings), color)
-        parts.append(("\n" if self._groups else "") + closing + "\n")
+        if not self.options.quiet:  # --quiet: the findings and nothing else
+            closing = closing_line(end.summary, len(self._files_with_findings), color)
+            parts.append(("\n" if self._groups else "") + closing + "\n")
         return "".join(parts)
 
 

@@ -135,7 +135,10 @@ def body_key(name: str) -> str:
         if rest[0] == "of":
             rest = rest[1:]
         words = rest + words[:lead]
-    return " ".join(w for w in words if w not in _NOISE)
+    key = " ".join(w for w in words if w not in _NOISE)
+    # A name of only type words ("The Council") identifies nothing by itself: kept whole,
+    # so that two such letters are not taken for one body unless written the same.
+    return key or " ".join(name.casefold().split())
 
 
 class AliasError(ValueError):

@@ -88,6 +88,11 @@ def test_different_bodies_stay_apart(one: str, other: str) -> None:
     assert body_key(one) != body_key(other)
 
 
+def test_a_name_of_only_type_words_is_kept_whole() -> None:
+    assert body_key("The Council") == "the council"
+    assert body_key("The Council") != body_key("County Council")
+
+
 # --- aliases ----------------------------------------------------------------------
 
 
@@ -233,6 +238,27 @@ def test_bodies_section_matches_the_letters(lgo_cli: Any, lgo_workdir: Path) -> 
     duplicate = document["body_findings"][0]["findings"]
     assert [f["rule"] for f in duplicate] == ["duplicate-letter"]
     assert "letters/c.txt" in duplicate[0]["message"]
+
+
+def test_configured_alias_groups_letters_from_the_cli(lgo_cli: Any, lgo_workdir: Path) -> None:
+    folder = lgo_workdir / "letters"
+    folder.mkdir()
+    (folder / "old.txt").write_text(annual_review_letter(body="Wendle District Council"), "utf-8")
+    (folder / "new.txt").write_text(
+        annual_review_letter(body="Wendle Vale District Council"), "utf-8"
+    )
+    document = json.loads(lgo_cli("--isolated", "--format", "json", "letters").out)
+    assert len(document["bodies"]) == 2
+    (lgo_workdir / "lgo-check.toml").write_text(
+        '[bodies.aliases]\n"Wendle DC" = "Wendle Vale DC"\n', "utf-8"
+    )
+    document = json.loads(lgo_cli("--format", "json", "letters").out)
+    [body] = document["bodies"]
+    assert sorted(body["names"]) == ["Wendle District Council", "Wendle Vale District Council"]
+    # Same review year: the two letters are now a duplicate of one body.
+    assert [late["findings"][0]["rule"] for late in document["body_findings"]] == [
+        "duplicate-letter"
+    ]
 
 
 def test_examples_bodies_series_equal_each_letters_figures(lgo_cli: Any) -> None:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lgo_check.load import Limits, LoadError
-from lgo_check.model import Source
+from lgo_check.load.hidden import blank_hidden
+
+if TYPE_CHECKING:
+    from lgo_check.model import Source
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM, else cp1252; never a silent mangle."""
+    """UTF-8 (with or without BOM) or UTF-16 with BOM; else line by line, UTF-8 or cp1252.
+
+    A file that is UTF-8 except for a line typed or pasted in Windows-1252 (a
+    curly apostrophe as byte 0x92) is decoded line by line, each line as UTF-8 if
+    it is and as Windows-1252 if not, so one stray byte never turns the whole
+    letter into mojibake. Bytes that are neither are refused, never guessed.
+    """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -22,13 +32,21 @@ def decode(data: bytes) -> str:
         raise LoadError("binary data, not text (it contains NUL bytes)")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError as utf8_error:
+    except UnicodeDecodeError:
+        pass
+    lines = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
         try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise LoadError(
-                f"undecodable bytes: not UTF-8 (byte {utf8_error.start}) and not Windows-1252"
-            ) from None
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError as utf8_error:
+            try:
+                lines.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                raise LoadError(
+                    f"undecodable bytes on line {number}: not UTF-8 (byte "
+                    f"{utf8_error.start + 1} of the line) and not Windows-1252"
+                ) from None
+    return "\n".join(lines)
 
 
 def _control_ratio(text: str) -> float:
@@ -48,7 +66,10 @@ class TextLoader:
         return False
 
     def load(self, path: Path, data: bytes, display: str, limits: Limits) -> Source:
-        text = decode(data)
+        from lgo_check.model import Source
+
+        # Hidden HTML (display: none, hidden, visibility: hidden) is not the letter's.
+        text, _hidden = blank_hidden(decode(data))
         if not text.strip():
             raise LoadError("file is empty (only whitespace)")
         if _control_ratio(text) > 0.05:

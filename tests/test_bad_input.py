@@ -19,6 +19,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import tracemalloc
 import zipfile
@@ -660,3 +662,341 @@ def test_pdf_in_disguise(
         assert file["checked"] is True
         assert file["format"] == "pdf"  # content wins over the .txt extension
         assert file["findings"][0]["rule"] == "not-an-annual-review-letter"
+
+
+# --- folders that cannot be listed, file names that are not UTF-8, the C locale ---------
+
+
+def test_unlistable_subfolder_is_reported_not_skipped(
+    letters: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private = letters / "private"
+    private.mkdir()
+    shutil.copy(LETTERS / "wessex-fra-2023-24.txt", private / "wessex.txt")
+    scandir = os.scandir
+
+    def refusing_scandir(path: Any = ".") -> Any:
+        # Root lists any folder; make this one fail the way chmod 000 does for others.
+        if os.fsdecode(path).rstrip("/").endswith("private"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    for fmt in FORMATS:
+        outcome = run_cli(capsys, "letters", fmt=fmt)
+        assert_one_unreadable(outcome, "letters/private", ("cannot be listed",))
+        assert_good_letter_checked(outcome)
+
+
+NOT_UTF8_NAME = b"caf\xe9-\xff.txt"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names are bytes only on POSIX")
+def test_file_name_that_is_not_utf8(letters: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (LETTERS / "wessex-fra-2023-24.txt").read_bytes()
+    with open(os.path.join(os.fsencode(letters), NOT_UTF8_NAME), "wb") as handle:
+        handle.write(text)
+    shown = "letters/caf\\xe9-\\xff.txt"
+    for fmt in ("json", "sarif", "text", "github"):
+        code = main(["--isolated", "--format", fmt, "--fail-on", "never", "letters"])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        assert "Traceback" not in captured.err
+        captured.out.encode("utf-8")  # nothing unencodable reached the output
+        if fmt == "json":
+            report = json.loads(captured.out)
+            files = {f["path"]: f for f in report["files"]}
+            assert files[shown]["checked"] is True
+            json.dumps(report, ensure_ascii=False).encode("utf-8")  # no lone surrogates
+        elif fmt == "sarif":
+            json.dumps(json.loads(captured.out), ensure_ascii=False).encode("utf-8")
+        else:
+            assert "caf\\xe9-\\xff.txt" in captured.out
+
+
+def test_display_names_escape_only_what_is_not_utf8() -> None:
+    assert lgo_check.load.visible_name("council\u2019s letter.txt") == "council\u2019s letter.txt"
+    assert lgo_check.load.visible_name(os.fsdecode(b"a\xffb.txt")) == "a\\xffb.txt"
+
+
+@pytest.mark.parametrize("utf8_mode", ["0", "1"])
+def test_c_locale_with_a_curly_apostrophe(tmp_path: Path, utf8_mode: str) -> None:
+    """Under LC_ALL=C a curly apostrophe in a file name and in the letter reads as itself."""
+    name = "council\u2019s letter.txt"
+    text = (LETTERS / "wessex-fra-2023-24.txt").read_text(encoding="utf-8")
+    (tmp_path / name).write_text(text.replace("Dear", "Dear \u2018colleague\u2019,"), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHON"))}
+    env.update(LC_ALL="C", PYTHONUTF8=utf8_mode)
+    for fmt in ("json", "text", "sarif", "github"):
+        run = subprocess.run(
+            [sys.executable, "-m", "lgo_check", "--isolated", "--format", fmt, "."],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode in (0, 1), run.stderr.decode("utf-8", "replace")
+        assert b"Traceback" not in run.stderr
+        if fmt == "json":
+            [file] = json.loads(run.stdout)["files"]
+            assert file["path"] == name and file["checked"] is True
+
+
+# --- one Windows-1252 line in a UTF-8 letter ----------------------------------------------
+
+
+def test_mixed_encodings_are_decoded_line_by_line(
+    letters: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "wessex-fra-2023-24.txt"
+    text = (LETTERS / name).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    # Line 3 typed in Windows-1252 (0x92 is a curly apostrophe); the rest UTF-8 with a £.
+    data = "\n".join(lines[:2]).encode("utf-8") + b"\nthe Authority\x92s reply\n"
+    data += ("\n".join(lines[2:]) + "\nA fee of \u00a3250 was refunded.\n").encode("utf-8")
+    (letters / name).write_bytes(data)
+    source = lgo_check.load.read_source(
+        lgo_check.load.Target(letters / name, name),
+        __import__("lgo_check.builtin_rules").builtin_rules.lgo_check_loaders(),
+        lgo_check.load.Limits(),
+    )
+    assert "the Authority\u2019s reply" in source.text
+    assert "A fee of \u00a3250 was refunded." in source.text  # not mojibake (Â£)
+    assert "\u00c2" not in source.text
+    outcome = run_cli(capsys, "letters")
+    expected = EXPECTED[name]
+    letter = outcome.files()[f"letters/{name}"]["letter"]
+    for block, fields in expected["statistics"].items():
+        for field, value in fields.items():
+            assert letter["statistics"][block][field] == value, (block, field)
+
+
+# --- hidden text is not the letter's ----------------------------------------------------
+
+COMPLIANCE_SENTENCE = re.compile(r"In \d+% of cases we were satisfied[^\n]*")
+
+
+def _html_letter(text: str, hidden: str = "") -> str:
+    body = "\n".join(f"<p>{line}</p>" if line.strip() else "" for line in text.split("\n"))
+    return f"<!DOCTYPE html>\n<html><head><title>Letter</title>{hidden}</head>\n<body>\n{body}\n</body></html>\n"
+
+
+HIDERS = {
+    "inline-display-none": ('<div style="display: none">{}</div>', ""),
+    "hidden-attribute": ("<p hidden>{}</p>", ""),
+    "visibility-hidden": ('<span style="color:red; visibility:hidden !important">{}</span>', ""),
+    "class-rule": ('<div class="aside">{}</div>', "<style>.aside { display:none }</style>"),
+    "id-rule": ('<p id="x1">{}</p>', "<style>p#x1 {visibility: collapse}</style>"),
+}
+
+
+@pytest.mark.parametrize("hider", sorted(HIDERS))
+def test_hidden_html_figure_changes_nothing(
+    hider: str, letters: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hidden sentence repeating a figure with another value leaves every value as it was."""
+    text = (LETTERS / GOOD).read_text(encoding="utf-8")
+    match = COMPLIANCE_SENTENCE.search(text)
+    assert match, "the good letter states its compliance rate"
+    decoy = re.sub(r"In \d+%", "In 61%", match.group())
+    wrapper, style = HIDERS[hider]
+    plain = _html_letter(text)
+    hidden = plain.replace(
+        f"<p>{match.group()}</p>", wrapper.format(decoy) + f"\n<p>{match.group()}</p>"
+    )
+    if style:
+        hidden = hidden.replace("<title>", style + "<title>")
+    assert hidden != plain
+    (letters / "plain.html").write_text(plain, "utf-8")
+    (letters / "hidden.html").write_text(hidden, "utf-8")
+    outcome = run_cli(capsys, "letters")
+    files = outcome.files()
+    for key in ("statistics", "organisation", "review_year", "concerns"):
+        assert _values(files["letters/hidden.html"]["letter"][key]) == _values(
+            files["letters/plain.html"]["letter"][key]
+        ), key
+    fired = {(f["rule"], f["message"]) for f in files["letters/plain.html"]["findings"]}
+    assert {(f["rule"], f["message"]) for f in files["letters/hidden.html"]["findings"]} == fired
+    assert "61%" not in json.dumps(files["letters/hidden.html"]["letter"])
+
+
+def _values(data: Any) -> Any:
+    """The values without where they came from (the hidden copy moves lines down)."""
+    if isinstance(data, dict):
+        return {
+            k: _values(v)
+            for k, v in data.items()
+            if k not in ("spans", "line", "column", "end_line", "end_column")
+        }
+    if isinstance(data, list):
+        return [_values(v) for v in data]
+    return data
+
+
+def test_hiding_that_is_not_applied_keeps_the_text() -> None:
+    """Only what a browser hides: descendant rules and aria-hidden do not hide text."""
+    from lgo_check.load.hidden import blank_hidden
+
+    html = (
+        "<style>div p { display:none } .x:hover {display:none}</style>"
+        '<div><p>kept one</p></div><p class="x">kept two</p><span aria-hidden="true">kept three</span>'
+    )
+    out, hidden = blank_hidden(html)
+    assert hidden == 0 and out == html
+
+
+# --- Word: hidden runs, span amplification, zip work -----------------------------------------
+
+
+def _docx_with(tmp_path: Path, name: str, edit: Callable[[Any], None]) -> Path:
+    from documents import letter_to_docx
+
+    path = letter_to_docx((LETTERS / GOOD).read_text(encoding="utf-8"), tmp_path / name)
+    import docx
+
+    document = docx.Document(str(path))
+    edit(document)
+    document.save(str(path))
+    return path
+
+
+def _add_hidden_decoy(document: Any, how: str) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+
+    decoy = "In 61% of cases we were satisfied the organisation had successfully implemented our recommendations."
+    paragraph = document.paragraphs[len(document.paragraphs) // 2]
+    if how == "run":
+        paragraph.add_run(" " + decoy).font.hidden = True
+    elif how == "character-style":
+        style = document.styles.add_style("Secret", WD_STYLE_TYPE.CHARACTER)
+        style.font.hidden = True
+        paragraph.add_run(" " + decoy, style="Secret")
+    else:  # a paragraph style based on a hidden one
+        base = document.styles.add_style("Hidden base", WD_STYLE_TYPE.PARAGRAPH)
+        base.font.hidden = True
+        style = document.styles.add_style("Hidden note", WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = base
+        paragraph.insert_paragraph_before(decoy, style="Hidden note")
+
+
+@pytest.mark.parametrize("how", ["run", "character-style", "paragraph-style"])
+def test_hidden_word_text_changes_nothing(
+    how: str, letters: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = _docx_with(tmp_path, "plain.docx", lambda document: None)
+    hidden = _docx_with(tmp_path, "hidden.docx", lambda document: _add_hidden_decoy(document, how))
+    shutil.copy(plain, letters / "plain.docx")
+    shutil.copy(hidden, letters / "hidden.docx")
+    outcome = run_cli(capsys, "letters")
+    files = outcome.files()
+    assert _values(files["letters/hidden.docx"]["letter"]["statistics"]) == _values(
+        files["letters/plain.docx"]["letter"]["statistics"]
+    )
+    assert "61%" not in json.dumps(files["letters/hidden.docx"]["letter"])
+    source = lgo_check.load.read_source(
+        lgo_check.load.Target(letters / "hidden.docx", "hidden.docx"),
+        __import__("lgo_check.builtin_rules").builtin_rules.lgo_check_loaders(),
+        lgo_check.load.Limits(),
+    )
+    assert "61%" not in source.text
+
+
+def test_hidden_run_switched_back_on_is_read(tmp_path: Path) -> None:
+    """A run that sets vanish off inside a hidden paragraph style is visible."""
+
+    def edit(document: Any) -> None:
+        from docx.enum.style import WD_STYLE_TYPE
+
+        style = document.styles.add_style("Hidden note", WD_STYLE_TYPE.PARAGRAPH)
+        style.font.hidden = True
+        paragraph = document.add_paragraph("invisible words ", style="Hidden note")
+        paragraph.add_run("visible words").font.hidden = False
+
+    path = _docx_with(tmp_path, "mixed.docx", edit)
+    text = (
+        __import__("lgo_check.load.docx")
+        .load.docx.DocxLoader()
+        .load(path, path.read_bytes(), "mixed.docx", lgo_check.load.Limits().started())
+        .text
+    )
+    assert "visible words" in text and "invisible" not in text
+
+
+def test_huge_column_span_is_bounded(tmp_path: Path) -> None:
+    """A 3 KB table whose cell spans a hundred million columns reads in bounded memory."""
+
+    def edit(document: Any) -> None:
+        from docx.oxml.ns import qn
+        from docx.oxml.parser import OxmlElement
+
+        table = document.add_table(rows=2, cols=2)
+        table.cell(0, 0).text = "spanning cell"
+        table.cell(1, 1).text = "last cell"
+        tc_pr = table.cell(0, 0)._tc.get_or_add_tcPr()
+        span = OxmlElement("w:gridSpan")
+        span.set(qn("w:val"), "100000000")
+        tc_pr.append(span)
+
+    path = _docx_with(tmp_path, "span.docx", edit)
+    tracemalloc.start()
+    try:
+        text = (
+            __import__("lgo_check.load.docx")
+            .load.docx.DocxLoader()
+            .load(path, path.read_bytes(), "span.docx", lgo_check.load.Limits().started())
+            .text
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "spanning cell" in text and "last cell" in text
+    assert text.count("spanning cell") == 1
+    assert peak < 100_000_000, f"{peak:,} bytes"
+
+
+def _zip_with(source: Path, extra: dict[str, bytes], count: int = 0) -> bytes:
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for item in original.infolist():
+            archive.writestr(item, original.read(item.filename))
+        for name, data in extra.items():
+            archive.writestr(name, data)
+        for number in range(count):
+            archive.writestr(f"extra/part{number}.xml", b"<a/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("extra", "count", "reason"),
+    [
+        ({"word/bomb.xml": b"<a>" + b" " * 40_000_000 + b"</a>"}, 0, "zip bomb"),
+        ({"word/media/bomb.bin": bytes(30_000_000)}, 0, "zip bomb"),
+        ({}, 2_100, "over the limit of 2,000"),
+    ],
+    ids=["xml-bomb", "media-bomb", "too-many-parts"],
+)
+def test_word_zip_work_is_bounded(
+    extra: dict[str, bytes], count: int, reason: str, tmp_path: Path
+) -> None:
+    plain = _docx_with(tmp_path, "plain.docx", lambda document: None)
+    data = _zip_with(plain, extra, count)
+    assert len(data) < 1_500_000
+    loader = __import__("lgo_check.load.docx").load.docx.DocxLoader()
+    with pytest.raises(lgo_check.load.LoadError, match=reason):
+        loader.load(tmp_path / "x.docx", data, "x.docx", lgo_check.load.Limits().started())
+
+
+def test_word_xml_over_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lgo_check.load.docx as word
+
+    plain = _docx_with(tmp_path, "plain.docx", lambda document: None)
+    data = plain.read_bytes()
+    monkeypatch.setattr(word, "MAX_XML_BYTES", 1_000)
+    with pytest.raises(
+        lgo_check.load.LoadError, match=r"XML expands to [\d,]+ bytes, over the limit of 1,000"
+    ):
+        word.DocxLoader().load(plain, data, "plain.docx", lgo_check.load.Limits().started())

@@ -74,14 +74,32 @@ class Target:
     path: Path
     display: str
     explicit: bool = False
+    #: Why the path cannot be read, known when it was found (a folder that cannot be listed).
+    problem: str | None = None
+
+
+def visible_name(name: str) -> str:
+    """A file name as text that any output can hold.
+
+    A name's bytes are decoded as UTF-8 whatever the locale (under ``LC_ALL=C``
+    Python would see a curly apostrophe as three undecodable bytes); a byte that
+    is not UTF-8 is shown as a visible escape (``\\xff``), never as a lone
+    surrogate that makes JSON invalid and encoders fail.
+    """
+    try:
+        raw = os.fsencode(name)
+    except UnicodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def display_path(path: Path, cwd: Path) -> str:
     """Relative to the current directory where possible, always with forward slashes."""
     try:
-        return path.absolute().relative_to(cwd).as_posix()
+        shown = path.absolute().relative_to(cwd).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    return visible_name(shown)
 
 
 def discover(paths: Sequence[Path], extensions: Iterable[str]) -> list[Target]:
@@ -90,16 +108,25 @@ def discover(paths: Sequence[Path], extensions: Iterable[str]) -> list[Target]:
     Folders are walked recursively, skipping hidden ones and following symlinks
     at most once per real folder (so a symlink loop ends). A file named
     explicitly is always checked, whatever its extension; a path that does not
-    exist is still returned, so that it gets a finding of its own.
+    exist, or a folder that cannot be listed, is still returned, so that it gets
+    a finding of its own.
     """
     wanted = {e.lower() for e in extensions}
     cwd = Path.cwd()
     found: dict[str, Target] = {}
+
+    def unlistable(error: OSError) -> None:
+        # Never skipped in silence: the folder gets a finding of its own.
+        folder = Path(error.filename if error.filename is not None else root)
+        shown = display_path(folder, cwd)
+        reason = f"folder cannot be listed: {(error.strerror or str(error)).lower()}"
+        found[shown] = Target(folder, shown, explicit=True, problem=reason)
+
     for root in paths:
         if root.is_dir():
             letters_in_folder = 0
             seen: set[str] = set()
-            for folder, dirs, files in os.walk(root, followlinks=True):
+            for folder, dirs, files in os.walk(root, onerror=unlistable, followlinks=True):
                 real = os.path.realpath(folder)
                 if real in seen:
                     dirs[:] = []
@@ -141,6 +168,8 @@ def pick_loader(target: Target, head: bytes, loaders: Sequence[Loader]) -> Loade
 def read_source(target: Target, loaders: Sequence[Loader], limits: Limits) -> Source:
     """Read one file into a Source, or raise LoadError saying why it cannot be."""
     path = target.path
+    if target.problem is not None:
+        raise LoadError(target.problem)
 
     def too_big(size: str) -> LoadError:
         return LoadError(

@@ -166,7 +166,9 @@ class _Reader:
             if isinstance(item, Table):
                 yield from self.table_lines(item, depth + 1)
             else:
-                yield self.paragraph_text(item._p)
+                text = self.paragraph_text(item._p)
+                if text is not None:
+                    yield text
 
     def table_lines(self, table: Any, depth: int) -> Iterator[str]:
         from docx.table import _Cell
@@ -180,10 +182,12 @@ class _Reader:
             for tc in tr.tc_lst:
                 yield from self.lines(_Cell(tc, table), depth)
 
-    def paragraph_text(self, p: Any) -> str:
-        """The paragraph's text (runs and hyperlinks, as python-docx reads it) minus hidden runs."""
+    def paragraph_text(self, p: Any) -> str | None:
+        """The paragraph's text (runs and hyperlinks, as python-docx reads it) minus hidden
+        runs; None for a paragraph whose text is all hidden (Word does not show it)."""
         paragraph_hidden = self.hidden.paragraph(p)
         out = []
+        hidden_before = self.hidden_chars
         for element in p.xpath("w:r | w:hyperlink"):
             runs = [element] if element.tag == f"{_W}r" else element.xpath("w:r")
             for r in runs:
@@ -192,7 +196,10 @@ class _Reader:
                     self.hidden_chars += len(text)
                 else:
                     out.append(text)
-        return "".join(out)
+        visible = "".join(out)
+        if not visible and self.hidden_chars > hidden_before:
+            return None
+        return visible
 
 
 class DocxLoader:

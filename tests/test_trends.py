@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import annual_review_letter
 from test_bodies import record
 
 from lgo_check.bodies import LetterRecord, group
@@ -324,3 +325,53 @@ def test_trend_placeholders_only_in_trend_rules(tmp_path: Path) -> None:
     path.write_text(plain, "utf-8")
     with pytest.raises(RuleFileError, match="only for rules with 'trend'"):
         load_rule_file(path)
+
+
+# --- a third-party rule over a body's history, through the plugin entry point ----------
+
+HISTORY_PACK = '''
+from lgo_check.hookspecs import hookimpl
+from lgo_check.model import Severity
+from lgo_check.trends import BodyRule, hit
+
+
+class LettersCounted(BodyRule):
+    """Says how many years of letters a body has in the run.
+
+    ## What it does
+    Counts them.
+    """
+
+    code = "HIST001"
+    name = "years-of-letters"
+    severity = Severity.note
+
+    def check_body(self, body, options):
+        newest = body.newest()
+        if newest is not None:
+            years = [r.review_year for r in body.series()]
+            yield hit(f"{body.name}: {', '.join(years)}.", newest, "review_year")
+
+
+@hookimpl
+def lgo_check_rules():
+    return [LettersCounted]
+'''
+
+
+def test_a_plugin_body_rule_runs_from_the_cli(
+    lgo_cli: Any, install_plugin: Any, lgo_workdir: Path
+) -> None:
+    install_plugin("history-pack", "history", "history_lgo_pack", HISTORY_PACK)
+    folder = lgo_workdir / "letters"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text(annual_review_letter(body=f"Wendle {name[0]} DC"), "utf-8")
+    result = lgo_cli("--isolated", "--format", "json", "--select", "HIST", "letters")
+    assert result.code == 0, result.err
+    late = {x["path"]: x["findings"] for x in result.json()["body_findings"]}
+    assert [f["message"] for f in late["letters/a.txt"]] == ["Wendle a DC: 2023-24."]
+    assert [f["rule_id"] for f in late["letters/b.txt"]] == ["HIST001"]
+    assert late["letters/a.txt"][0]["line"] > 1  # at the review year in the letter
+    listing = lgo_cli("rules", "--isolated").out
+    assert "HIST001" in listing and "years-of-letters" in listing

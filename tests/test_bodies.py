@@ -280,3 +280,22 @@ def test_examples_bodies_series_equal_each_letters_figures(lgo_cli: Any) -> None
     assert checked > 100
     years = {b["name"]: b["years"] for b in document["bodies"]}
     assert years["Glenhallow County Council"] == ["2021-22", "2022-23", "2023-24"]
+
+
+def test_pack_groups_renamed_bodies_with_the_configured_aliases(
+    lgo_cli: Any, lgo_workdir: Path
+) -> None:
+    folder = lgo_workdir / "letters"
+    folder.mkdir()
+    (folder / "old.txt").write_text(annual_review_letter(body="Wendle District Council"), "utf-8")
+    (folder / "new.txt").write_text(
+        annual_review_letter(body="Wendle Vale District Council"), "utf-8"
+    )
+    before = lgo_cli("report", "--isolated", "letters", "--format", "md").out
+    (lgo_workdir / "lgo-check.toml").write_text(
+        '[bodies.aliases]\n"Wendle DC" = "Wendle Vale DC"\n', "utf-8"
+    )
+    after = lgo_cli("report", "letters", "--format", "md").out
+    sections = [line for line in after.splitlines() if line.startswith("## ") and "letter" in line]
+    assert len(sections) == 1, sections
+    assert len([ln for ln in before.splitlines() if ln.startswith("## ") and "letter" in ln]) == 2

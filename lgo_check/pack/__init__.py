@@ -147,7 +147,9 @@ def cmd_report(argv: Sequence[str]) -> int:
         # A pack written into the folder it reports on is not a letter the next time.
         written = args.output.resolve()
         files = [f for f in files if Path(f.path).resolve() != written]
-    pack = build_pack(files, result.rules, cover_from(config, args), __version__)
+    pack = build_pack(
+        files, result.rules, cover_from(config, args), __version__, config.bodies.aliases
+    )
     data = render_pack(pack, fmt)
     if args.output is None:
         sys.stdout.write(data.decode("utf-8"))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lgo_check.bodies import body_key
+from lgo_check.bodies import alias_keys, body_key
 from lgo_check.model import (
     Block,
     Concern,
@@ -576,14 +576,21 @@ def _letter_order(report: FileReport) -> tuple[str, dt.date, str]:
     return (year, (letter.letter_date if letter else None) or dt.date.min, report.path)
 
 
-def group_by_body(files: Sequence[FileReport]) -> list[tuple[str, list[FileReport]]]:
-    """Letters grouped by body and ordered by review year, bodies in name order."""
+def group_by_body(
+    files: Sequence[FileReport], aliases: Mapping[str, str] | None = None
+) -> list[tuple[str, list[FileReport]]]:
+    """Letters grouped by body and ordered by review year, bodies in name order.
+
+    ``aliases`` (old name -> current name, the configuration's ``bodies.aliases``)
+    join renamed bodies, as in the JSON report's bodies section.
+    """
+    renamed = alias_keys(aliases)
     groups: dict[str, tuple[str, list[FileReport]]] = {}
     for report in files:
         letter = report.letter
         assert letter is not None
         name = clean(letter.organisation) if letter.organisation else None
-        key = _body_key(name) if name else f"\0{report.path}"
+        key = renamed.get(_body_key(name), _body_key(name)) if name else f"\0{report.path}"
         groups.setdefault(key, (name or f"Body not named ({report.path})", []))[1].append(report)
     for _, reports in groups.values():
         reports.sort(key=_letter_order)
@@ -591,7 +598,11 @@ def group_by_body(files: Sequence[FileReport]) -> list[tuple[str, list[FileRepor
 
 
 def build_pack(
-    files: Sequence[FileReport], rules: Sequence[RuleInfo], cover: Cover, version: str
+    files: Sequence[FileReport],
+    rules: Sequence[RuleInfo],
+    cover: Cover,
+    version: str,
+    aliases: Mapping[str, str] | None = None,
 ) -> Pack:
     by_code = {r.code: r for r in rules}
     letters = [f for f in files if f.letter is not None and f.letter.is_annual_review]
@@ -609,7 +620,9 @@ def build_pack(
         if id(f) not in in_pack
     ]
     taken: set[str] = set()
-    bodies = [body_section(name, group, by_code, taken) for name, group in group_by_body(letters)]
+    bodies = [
+        body_section(name, group, by_code, taken) for name, group in group_by_body(letters, aliases)
+    ]
     years = sorted({b.year for b in bodies if b.year})
     title = "Local Government and Social Care Ombudsman annual review letter" + (
         f" {years[-1]}" if len(years) == 1 else f"s {years[0]} to {years[-1]}" if years else "s"

@@ -3,9 +3,10 @@
 ``--write-baseline FILE`` records every current finding; ``--baseline FILE`` hides
 the findings it lists, so that CI fails on a new concern and not on one already
 noted. A finding is recognised by a fingerprint of its rule, the letter's body and
-review year, and its evidence text, normalised (whitespace, case, typographic
-quotes and dashes, compatibility characters), never its line or the file's path:
-a PDF re-export, a re-extraction or a renamed file keeps it. A finding about
+review year, and its evidence text (a figure, or a concern's whole sentence),
+normalised (whitespace, case, typographic quotes and dashes, compatibility
+characters), never its line or the file's path: a PDF re-export, a re-extraction
+or a renamed file keeps it. A finding about
 something absent has no evidence text; its message (which names what is missing)
 stands in for it.
 
@@ -123,23 +124,44 @@ def fingerprint(rule_id: str, body: str | None, year: str | None, evidence: str)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def letter_key(file: FileReport) -> tuple[str, str]:
+#: Each checked file's body and review year by path, for the findings of the rules
+#: that run after every file (over a body's letters), whose reports carry no letter.
+Known = dict[str, tuple[str | None, str | None]]
+
+
+def body_and_year(file: FileReport, known: Known | None = None) -> tuple[str | None, str | None]:
+    letter: Letter | None = file.letter
+    if letter is not None:
+        return letter.organisation, letter.review_year
+    return (known or {}).get(file.path, (None, None))
+
+
+def letter_key(file: FileReport, known: Known | None = None) -> tuple[str, str]:
     """The normalised body and year a file's findings belong to.
 
     A file with neither (unreadable, or not a letter) is known by its file name,
     the only thing left that tells two such files apart.
     """
-    letter: Letter | None = file.letter
-    body = letter.organisation if letter else None
-    year = letter.review_year if letter else None
+    body, year = body_and_year(file, known)
     if body is None and year is None:
         body = PurePath(file.path).name
     return normalise_text(body or ""), normalise_text(year or "")
 
 
-def finding_fingerprint(finding: Finding, file: FileReport) -> str:
-    body, year = letter_key(file)
-    evidence = evidence_text(finding)
+def _evidence(finding: Finding, letter: Letter | None) -> str | None:
+    """A prose finding's whole sentence as the letter has it (a PDF cuts a sentence's
+    region at the page end); otherwise the text of the finding's region."""
+    if letter is not None:
+        place = (finding.line, finding.column, finding.page)
+        for concern in letter.concerns:
+            if (concern.span.line, concern.span.column, concern.span.page) == place:
+                return concern.text
+    return evidence_text(finding)
+
+
+def finding_fingerprint(finding: Finding, file: FileReport, known: Known | None = None) -> str:
+    body, year = letter_key(file, known)
+    evidence = _evidence(finding, file.letter)
     # About something absent: the message names what is missing.
     stand_in = evidence if evidence is not None else f"absent: {finding.message}"
     return fingerprint(finding.rule_id, body, year, stand_in)
@@ -176,28 +198,31 @@ def _toml_string(text: str) -> str:
 
 
 def entries_for(
-    files: Iterable[FileReport], baseline_dir: Path, reasons: dict[str, list[str]] | None = None
+    files: Iterable[FileReport],
+    baseline_dir: Path,
+    reasons: dict[str, list[str]] | None = None,
+    known: Known | None = None,
 ) -> list[Entry]:
     """An entry for every finding (and every already acknowledged one) of the files.
 
-    ``reasons`` are the reasons of a previous baseline by fingerprint, so that writing
-    the baseline again keeps what people wrote.
+    An acknowledged finding keeps its reason, so that writing the baseline again
+    keeps what people wrote; ``reasons`` (by fingerprint) may supply others.
     """
     reasons = {k: list(v) for k, v in (reasons or {}).items()}
     entries = []
     for file in files:
         if not file.checked:
             continue  # a file not checked is never acknowledged: nothing in it was looked at
-        letter = file.letter
+        body, year = body_and_year(file, known)
         for finding in [*file.findings, *file.acknowledged]:
-            digest = finding_fingerprint(finding, file)
-            kept = reasons.get(digest)
+            digest = finding_fingerprint(finding, file, known)
+            kept = reasons.get(digest) or [getattr(finding, "reason", "")]
             entries.append(
                 Entry(
                     rule=finding.rule_id,
                     name=finding.rule,
-                    body=letter.organisation if letter else None,
-                    year=letter.review_year if letter else None,
+                    body=body,
+                    year=year,
                     file=_relative_to(Path(file.path), baseline_dir),
                     message=finding.message,
                     fingerprint=digest,
@@ -264,6 +289,7 @@ class Baseline:
     lines: list[int]
     _unmatched: dict[str, list[int]] = field(default_factory=dict, init=False)
     _seen_letters: set[tuple[str, str]] = field(default_factory=set, init=False)
+    _known: Known = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         unmatched: defaultdict[str, list[int]] = defaultdict(list)
@@ -282,11 +308,13 @@ class Baseline:
         """The file's report with the findings the baseline lists moved to ``acknowledged``."""
         if not file.checked:
             return file  # never acknowledged: nothing in it was looked at
-        self._seen_letters.add(letter_key(file))
+        if file.letter is not None:
+            self._known[file.path] = body_and_year(file)
+        self._seen_letters.add(letter_key(file, self._known))
         kept: list[Finding] = []
         acknowledged = list(file.acknowledged)
         for finding in file.findings:
-            waiting = self._unmatched.get(finding_fingerprint(finding, file))
+            waiting = self._unmatched.get(finding_fingerprint(finding, file, self._known))
             if waiting:
                 entry = self.entries[waiting.pop(0)]
                 acknowledged.append(
@@ -313,6 +341,20 @@ class Baseline:
                     out.append(StaleEntry(entry, self.lines[index]))
         out.sort(key=lambda s: s.line)
         return out
+
+    def stale_report(
+        self, rules_run: dict[str, Severity], run_paths: Sequence[Path], display: str
+    ) -> FileReport | None:
+        """The stale entries as findings of the baseline file (``display`` is its path
+        as the report names it), if stale-baseline-entry ran; its severity is the
+        configured one in ``rules_run`` (rule code to severity)."""
+        severity = rules_run.get(StaleBaselineEntry.code)
+        if severity is None:
+            return None
+        stale = self.stale(rules_run, run_paths)
+        if not stale:
+            return None
+        return FileReport(path=display, format="toml", findings=stale_findings(stale, severity))
 
     def _under(self, file: str | None, roots: Sequence[Path]) -> bool:
         if not file:

@@ -12,6 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from lgo_check.baseline import StaleBaselineEntry
 from lgo_check.hookspecs import hookimpl
 from lgo_check.load import Loader
 from lgo_check.model import Letter, Number, Severity, Span, Status
@@ -292,6 +293,7 @@ def lgo_check_rules() -> list[type[Rule]]:
         StatisticsMissing,
         StatisticsInconsistent,
         *BUILTIN_BODY_RULES,
+        StaleBaselineEntry,
     ]
 
 

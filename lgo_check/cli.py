@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import IO, Any
 
+    from lgo_check.baseline import Baseline
     from lgo_check.config import Config
     from lgo_check.plugins import Registry
+    from lgo_check.report.base import Reporter
     from lgo_check.selection import ActiveRule
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2  # as lgo_check.summary (a test checks)
@@ -148,6 +150,35 @@ def check_parser() -> argparse.ArgumentParser:
         "--show-letters",
         action="store_true",
         help="text output: print each letter's figures before its findings",
+    )
+    baseline = parser.add_argument_group("acknowledged findings and CI")
+    baseline.add_argument(
+        "--baseline",
+        type=_path,
+        metavar="FILE",
+        help="hide the findings this baseline file lists (see --write-baseline); "
+        "its entries that match nothing any more are reported as stale",
+    )
+    baseline.add_argument(
+        "--write-baseline",
+        type=_path,
+        metavar="FILE",
+        help="write every current finding to FILE as acknowledged, instead of a report",
+    )
+    baseline.add_argument(
+        "--show-acknowledged",
+        action="store_true",
+        help="text output: also list the findings the baseline hides, with their reasons",
+    )
+    baseline.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print how many findings each rule raised instead of the findings",
+    )
+    baseline.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (still 2 on a usage, configuration or internal error)",
     )
     _common(parser)
     parser.add_argument("--version", action="version", version=f"lgo-check {__version__}")
@@ -266,7 +297,7 @@ class UsageError(Exception):
 # earlier report by lgo-check looks like, so that it may be overwritten.
 _TEXT_REPORT_END = re.compile(
     rb"(Found \d+ findings? \(.*\) in \d+ of \d+ files?\.|No findings in \d+ files?\.)"
-    rb"( \d+ files? could not be checked\.)?\s*\Z"
+    rb"( \d+ files? could not be checked\.)?( \d+ acknowledged\.)?\s*\Z"
 )
 _MACHINE_REPORT_START = (
     b'{\n  "tool": {\n    "name": "lgo-check"',
@@ -276,6 +307,7 @@ _MACHINE_REPORT_START = (
     b"[]",
     b'[\n  {\n    "description": ',
     b'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="lgo-check"',
+    b"# lgo-check baseline",
 )
 
 
@@ -323,12 +355,92 @@ def _output(output: Path | None) -> AbstractContextManager[IO[str]]:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
+def _load_baseline(args: argparse.Namespace, config: Config) -> Baseline | None:
+    from lgo_check.baseline import BaselineError
+    from lgo_check.baseline import load as load_baseline
+    from lgo_check.config import ConfigError
+
+    path = args.baseline if args.baseline is not None else config.baseline
+    if path is None:
+        return None
+    try:
+        return load_baseline(path)
+    except BaselineError as exc:
+        where = "--baseline" if args.baseline is not None else config.where("baseline")
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _write_baseline(
+    args: argparse.Namespace,
+    config: Config,
+    registry: Registry,
+    paths: Sequence[Path],
+    baseline: Baseline | None,
+) -> int:
+    """--write-baseline: run, then replace the file in one step (a failed run leaves it)."""
+    import io
+
+    from lgo_check.history import body_stage
+    from lgo_check.report.baseline_writer import BaselineWriter
+    from lgo_check.runner import stream
+    from lgo_check.selection import select_rules
+
+    target: Path = args.write_baseline
+    _check_output(target, paths)
+    writer = BaselineWriter(target.absolute().parent)
+    text = io.StringIO()
+    exclude = [target, *([baseline.path] if baseline is not None else [])]
+    outcome = stream(
+        paths,
+        config,
+        registry,
+        writer,
+        text,
+        exclude=exclude,
+        body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
+        jobs=config.jobs,
+        baseline=baseline,
+    )
+    for error in outcome.errors:
+        print(f"lgo-check: error: {error}", file=sys.stderr)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(text.getvalue(), encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    count = len(writer.entries)
+    if not args.quiet:
+        print(
+            f"lgo-check: wrote {count} acknowledged finding{'s' * (count != 1)} to {target}",
+            file=sys.stderr,
+        )
+    return EXIT_ERROR if outcome.errors else EXIT_OK
+
+
+def _reporter(args: argparse.Namespace, config: Config) -> Reporter:
+    from lgo_check.report import make_reporter, statistics
+    from lgo_check.report.base import ReportOptions
+
+    options = ReportOptions(
+        color=_use_color(args.color, args.output),
+        show_letters=args.show_letters,
+        fail_on=config.fail_on,
+        quiet=args.quiet,
+        show_acknowledged=args.show_acknowledged,
+    )
+    if args.statistics:
+        if config.format not in statistics.FORMATS:
+            raise UsageError(f"--statistics is written as text or json, not {config.format}")
+        return statistics.StatisticsReporter(options, as_json=config.format == "json")
+    return make_reporter(config.format, options)
+
+
 def cmd_check(argv: Sequence[str]) -> int:
     args = check_parser().parse_args(argv)  # --version and --help end here, light
     from lgo_check.history import body_stage
     from lgo_check.plugins import build_registry
-    from lgo_check.report import make_reporter
-    from lgo_check.report.base import ReportOptions
     from lgo_check.runner import stream
     from lgo_check.selection import select_rules
     from lgo_check.summary import exit_code
@@ -336,17 +448,12 @@ def cmd_check(argv: Sequence[str]) -> int:
     config = _with_cli(_load_config(args), args)
     registry = build_registry(config)
     paths = args.paths or [_path(".")]
+    baseline = _load_baseline(args, config)
+    if args.write_baseline is not None:
+        return _write_baseline(args, config, registry, paths, baseline)
     if args.output is not None:
         _check_output(args.output, paths)
-    reporter = make_reporter(
-        config.format,
-        ReportOptions(
-            color=_use_color(args.color, args.output),
-            show_letters=args.show_letters,
-            fail_on=config.fail_on,
-            quiet=args.quiet,
-        ),
-    )
+    reporter = _reporter(args, config)
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
     with _output(args.output) as out, progress:
         outcome = stream(
@@ -356,15 +463,20 @@ def cmd_check(argv: Sequence[str]) -> int:
             reporter,
             progress.around(out),
             progress=progress.update,
-            # The report being written is never read as a letter.
-            exclude=[args.output] if args.output is not None else [],
+            # The report being written, and the baseline, are never read as letters.
+            exclude=[
+                *([args.output] if args.output is not None else []),
+                *([baseline.path] if baseline is not None else []),
+            ],
             body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
             jobs=config.jobs,
+            baseline=baseline,
         )
         out.flush()
     for error in outcome.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)
-    return exit_code(outcome.summary, outcome.errors, config.fail_on)
+    status = exit_code(outcome.summary, outcome.errors, config.fail_on)
+    return EXIT_OK if args.exit_zero and status == EXIT_FINDINGS else status
 
 
 def _rules_for_listing(args: argparse.Namespace) -> tuple[Registry, dict[str, ActiveRule]]:

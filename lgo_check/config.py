@@ -100,6 +100,9 @@ class Config(BaseModel):
     concern_threshold: float = Field(default=0.5, ge=0, le=1)
     report: ReportSettings = Field(default_factory=ReportSettings)
     bodies: BodiesConfig = Field(default_factory=BodiesConfig)
+    #: A baseline of acknowledged findings (lgo-check --write-baseline); relative to the
+    #: config file.
+    baseline: Path | None = None
     # Where the configuration came from: not keys a file can set.
     _source: Path | None = PrivateAttr(default=None)
     _table: str = PrivateAttr(default="")
@@ -204,6 +207,8 @@ def load_config_file(path: Path) -> Config | None:
     except ValidationError as exc:
         raise ConfigError("\n".join(explain(exc, Config, path, table))) from None
     config.rule_paths = [(path.parent / p) for p in config.rule_paths]
+    if config.baseline is not None:
+        config.baseline = path.parent / config.baseline
     return config.with_provenance(path, table)
 
 

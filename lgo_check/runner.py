@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lgo_check import __version__
+from lgo_check.baseline import Baseline
 from lgo_check.config import Config
 from lgo_check.extract import extract_letters
 from lgo_check.extract.layout import metadata_wording
@@ -352,12 +353,15 @@ def stream(
     exclude: Sequence[Path] = (),
     progress: Callable[[int, int], None] | None = None,
     jobs: int | None = None,
+    baseline: Baseline | None = None,
 ) -> RunOutcome:
     """Check every letter under the paths, writing each report to ``out`` as it is ready.
 
     ``exclude`` are files never read as letters (the report being written).
     ``progress(done, total)`` is called after each file. ``jobs`` worker processes
     check files at once (None: one per CPU; 1: in this process).
+    ``baseline`` moves the findings it lists to each file's ``acknowledged``; its
+    stale entries end the report as findings of the baseline file.
     """
     pipeline = Pipeline(config, registry)
     targets = [t for t in discover(paths, registry.extensions()) if not _excluded(t, exclude)]
@@ -368,6 +372,8 @@ def stream(
     out.write(reporter.start(RunStart(tool=ToolInfo(version=__version__), rules=rules)))
     for done, outcome in enumerate(check_files(targets, pipeline, jobs), start=1):
         report = outcome.report
+        if baseline is not None:
+            report = baseline.apply(report)
         try:
             chunk = reporter.file(report)
         except Exception as exc:  # one file's report that cannot be written costs only it
@@ -394,7 +400,14 @@ def stream(
         except BaseException as exc:
             reraise_if_fatal(exc)
             late = BodyResult(errors=[f"body-level rules failed: {describe(exc)}"])
+    if baseline is not None:
+        late.findings = [baseline.apply(file) for file in late.findings]
+        severities = {a.rule.code: a.severity for a in pipeline.rules}
+        stale = baseline.stale_report(severities, paths, str(baseline.path))
+        if stale is not None:
+            late.findings.append(stale)
     for file in late.findings:
+        tally.acknowledged += len(file.acknowledged)
         tally.add_findings(file.findings)
     errors.extend(late.errors)
     summary = tally.summary()

@@ -6,11 +6,17 @@ new concern, a deleted letter) is in tests/test_integrations.py.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import tomllib
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+from conftest import EXAMPLES, REPO, annual_review_letter
+from documents import letter_to_docx, letter_to_pdf
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -316,3 +322,175 @@ def test_stale_findings_point_at_the_entry() -> None:
         Severity.warning,
     )
     assert "LGO201 compliance-below-100 (Ashcombe District Council, 2023-24)" in finding.message
+
+
+# --- from the command line --------------------------------------------------------
+
+GLENHALLOW = "glenhallow-cc-2023-24.txt"  # five findings, two of them on one sentence
+REASON = "noted by Audit Committee, 24 Oct 2024, minute 12"
+
+
+@pytest.fixture
+def letters(lgo_workdir: Path) -> Path:
+    """The example letters in letters/ of an empty working folder."""
+    folder = lgo_workdir / "letters"
+    folder.mkdir()
+    for name in (GLENHALLOW, "larkhythe-mbc-2023-24.md", "eastfold-cca-2023-24.txt"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    return lgo_workdir
+
+
+def _entries(path: Path) -> list[dict[str, Any]]:
+    return list(tomllib.loads(path.read_text("utf-8"))["acknowledged"])
+
+
+def test_cli_write_then_check_is_clean(lgo_cli: Any, letters: Path) -> None:
+    written = lgo_cli("--isolated", "--write-baseline", "b.toml", "letters")
+    assert written.code == 0, written
+    assert written.out == ""
+    assert "wrote 6 acknowledged findings to b.toml" in written.err
+    entries = _entries(letters / "b.toml")
+    assert [e["file"] for e in entries] == [f"letters/{GLENHALLOW}"] * 5 + [
+        "letters/larkhythe-mbc-2023-24.md"
+    ]
+    assert {e["reason"] for e in entries} == {""}
+    checked = lgo_cli("--isolated", "--baseline", "b.toml", "letters")
+    assert checked.code == 0, checked
+    assert checked.out == "No findings in 3 files. 6 acknowledged.\n"
+    as_json = lgo_cli("--isolated", "--baseline", "b.toml", "--format", "json", "letters").json()
+    assert as_json["summary"]["acknowledged"] == 6
+    assert as_json["summary"]["findings"] == 0
+    assert sum(len(f["acknowledged"]) for f in as_json["files"]) == 6
+
+
+def test_cli_reasons_show_and_survive_rewriting(lgo_cli: Any, letters: Path) -> None:
+    assert lgo_cli("--isolated", "--write-baseline", "b.toml", "letters").code == 0
+    text = (letters / "b.toml").read_text("utf-8")
+    (letters / "b.toml").write_text(text.replace('reason = ""', f'reason = "{REASON}"', 1), "utf-8")
+    shown = lgo_cli("--isolated", "--baseline", "b.toml", "--show-acknowledged", "letters")
+    assert shown.code == 0
+    lines = [line for line in shown.out.splitlines() if "(acknowledged: " in line]
+    assert len(lines) == 6
+    assert lines[0].endswith(f"[delayed-enquiry-responses] (acknowledged: {REASON})")
+    assert lines[1].endswith("(acknowledged: no reason given)")
+    rewritten = lgo_cli(
+        "--isolated", "--baseline", "b.toml", "--write-baseline", "b.toml", "letters"
+    )
+    assert rewritten.code == 0
+    assert [e["reason"] for e in _entries(letters / "b.toml")] == [REASON] + [""] * 5
+
+
+def test_cli_sarif_marks_acknowledged_results_as_suppressed(lgo_cli: Any, letters: Path) -> None:
+    assert lgo_cli("--isolated", "--write-baseline", "b.toml", "letters").code == 0
+    text = (letters / "b.toml").read_text("utf-8")
+    (letters / "b.toml").write_text(text.replace('reason = ""', f'reason = "{REASON}"', 1), "utf-8")
+    (letters / "letters" / "eastfold-cca-2023-24.txt").write_text(
+        annual_review_letter(body="Ravelstone District Council", compliance_rate=90), "utf-8"
+    )
+    result = lgo_cli("--isolated", "--baseline", "b.toml", "--format", "sarif", "letters")
+    assert result.code == 1
+    document = result.json()
+    schema = json.loads((REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    assert list(jsonschema.validators.validator_for(schema)(schema).iter_errors(document)) == []
+    results = document["runs"][0]["results"]
+    suppressed = [r for r in results if "suppressions" in r]
+    assert len(suppressed) == 6
+    assert suppressed[0]["suppressions"] == [
+        {"kind": "external", "status": "accepted", "justification": REASON}
+    ]
+    assert suppressed[1]["suppressions"] == [{"kind": "external", "status": "accepted"}]
+    new = [r for r in results if "suppressions" not in r]
+    assert {r["ruleId"] for r in new} == {"LGO201", "LGO202"}
+    assert new[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "eastfold-cca-2023-24.txt"
+    )
+
+
+def test_cli_pdf_and_word_exports_of_a_letter_stay_acknowledged(
+    lgo_cli: Any, letters: Path
+) -> None:
+    assert lgo_cli("--isolated", "--write-baseline", "b.toml", f"letters/{GLENHALLOW}").code == 0
+    text = (EXAMPLES / GLENHALLOW).read_text("utf-8")
+    for make, name in ((letter_to_pdf, "glenhallow.pdf"), (letter_to_docx, "glenhallow.docx")):
+        (letters / "exports").mkdir(exist_ok=True)
+        make(text, letters / "exports" / name)
+        result = lgo_cli("--isolated", "--baseline", "b.toml", f"exports/{name}")
+        assert result.code == 0, result
+        assert result.out == "No findings in 1 file. 5 acknowledged.\n", name
+
+
+def test_cli_stale_only_for_what_the_run_could_match(lgo_cli: Any, letters: Path) -> None:
+    assert lgo_cli("--isolated", "--write-baseline", "b.toml", "letters").code == 0
+    (letters / "letters" / GLENHALLOW).unlink()
+    # Another letter on its own: Glenhallow's entries are not in question.
+    alone = lgo_cli("--isolated", "--baseline", "b.toml", "letters/larkhythe-mbc-2023-24.md")
+    assert alone.out == "No findings in 1 file. 1 acknowledged.\n"
+    # The folder that held it: they are stale, each pointing at its entry.
+    whole = lgo_cli("--isolated", "--baseline", "b.toml", "--format", "json", "letters")
+    assert whole.code == 0  # stale-baseline-entry is a warning
+    # Known only at the end of the run: with the other findings of the whole run.
+    [stale_file] = [f for f in whole.json()["body_findings"] if f["path"] == "b.toml"]
+    headers = [
+        n
+        for n, line in enumerate((letters / "b.toml").read_text("utf-8").splitlines(), 1)
+        if line == "[[acknowledged]]"
+    ]
+    assert [(f["rule_id"], f["line"]) for f in stale_file["findings"]] == [
+        ("LGO009", line) for line in headers[:5]
+    ]
+    assert (
+        "LGO201 compliance-below-100 (Glenhallow County Council, 2023-24)"
+        in stale_file["findings"][3]["message"]
+    )
+    ignored = lgo_cli(
+        "--isolated", "--baseline", "b.toml", "--ignore", "stale-baseline-entry", "letters"
+    )
+    assert ignored.out == "No findings in 2 files. 1 acknowledged.\n"
+    # Its entries' rules did not run: nothing can be said of them either.
+    only_lgo2 = lgo_cli("--isolated", "--baseline", "b.toml", "--select", "LGO2,LGO009", "letters")
+    assert only_lgo2.out.count("LGO009") == 2  # LGO201 and LGO202, not the prose rules
+
+
+def test_cli_baseline_from_configuration_relative_to_it(lgo_cli: Any, letters: Path) -> None:
+    (letters / "ci").mkdir()
+    assert lgo_cli("--isolated", "--write-baseline", "ci/b.toml", "letters").code == 0
+    (letters / "lgo-check.toml").write_text('baseline = "ci/b.toml"\n', "utf-8")
+    (letters / "letters" / "sub").mkdir()
+    result = lgo_cli("letters")
+    assert result.out == "No findings in 3 files. 6 acknowledged.\n", result
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [("version = 1\n[[acknowledged]]\nrule = 'LGO201'\n", "fingerprint"), (None, "no such file")],
+)
+def test_cli_bad_baseline_is_a_configuration_error(
+    lgo_cli: Any, letters: Path, content: str | None, reason: str
+) -> None:
+    if content is not None:
+        (letters / "b.toml").write_text(content, "utf-8")
+    result = lgo_cli("--isolated", "--baseline", "b.toml", "letters")
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.startswith("lgo-check: configuration error: --baseline: b.toml")
+    assert reason in result.err
+    assert "Traceback" not in result.err
+
+
+def test_cli_write_baseline_never_overwrites_a_letter(lgo_cli: Any, letters: Path) -> None:
+    target = letters / "letters" / GLENHALLOW
+    before = target.read_bytes()
+    result = lgo_cli("--isolated", "--write-baseline", f"letters/{GLENHALLOW}", "letters")
+    assert result.code == 2
+    assert "refusing to write" in result.err
+    assert target.read_bytes() == before
+
+
+def test_cli_a_baseline_among_the_letters_is_not_read_as_one(lgo_cli: Any, letters: Path) -> None:
+    target = "letters/acknowledged.txt"
+    assert lgo_cli("--isolated", "--write-baseline", target, "letters").code == 0
+    again = lgo_cli("--isolated", "--baseline", target, "--write-baseline", target, "letters")
+    assert again.code == 0, again
+    assert len(_entries(letters / target)) == 6
+    checked = lgo_cli("--isolated", "--baseline", target, "letters")
+    assert checked.out == "No findings in 3 files. 6 acknowledged.\n", checked

@@ -45,6 +45,8 @@ class ReportOptions:
     fail_on: str = "error"
     #: --quiet: findings only, no closing count (text).
     quiet: bool = False
+    #: Text output: list the findings the baseline acknowledged, with their reasons.
+    show_acknowledged: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 

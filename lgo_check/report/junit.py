@@ -92,6 +92,10 @@ class JunitReporter(Reporter):
         return ""
 
     def finish(self, end: RunEnd) -> str:
+        # Findings known only at the end (body-level rules, stale baseline entries):
+        # a test case of their own, named after the file they point at.
+        for late in end.late:
+            self.file(late)
         counts = f'tests="{self._tests}" failures="{self._failures}" errors="{self._errors}"'
         self._cases.seek(0)
         cases = self._cases.read()

@@ -22,7 +22,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from lgo_check.model import FileReport, Finding, Report, RuleInfo, Severity
+from lgo_check.model import Acknowledged, FileReport, Finding, Report, RuleInfo, Severity
 from lgo_check.report.base import Reporter, RunEnd, RunStart, render_report
 from lgo_check.report.json_report import dumps
 
@@ -144,12 +144,17 @@ class SarifReporter(Reporter):
     def _results_of(self, file: FileReport) -> list[dict[str, Any]]:
         seen: Counter[str] = Counter()
         results = []
-        for finding in file.findings:
+        for finding in [*file.findings, *file.acknowledged]:
             key = _fingerprint(finding, file.path, 0)
             seen[key] += 1
-            results.append(
-                _result(finding, file.path, self._index.get(finding.rule_id, -1), seen[key])
-            )
+            result = _result(finding, file.path, self._index.get(finding.rule_id, -1), seen[key])
+            if isinstance(finding, Acknowledged):
+                # Listed in the baseline file: code scanning shows the alert as dismissed.
+                suppression = {"kind": "external", "status": "accepted"}
+                if finding.reason:
+                    suppression["justification"] = finding.reason
+                result["suppressions"] = [suppression]
+            results.append(result)
         return results
 
     def _write_results(self, results: list[dict[str, Any]]) -> str:

@@ -8,7 +8,16 @@ escaped (``\\n``, ``\\x1b``), so one finding is always one line.
 
 from __future__ import annotations
 
-from lgo_check.model import Block, FileReport, Finding, Letter, Severity, Status, Summary
+from lgo_check.model import (
+    Acknowledged,
+    Block,
+    FileReport,
+    Finding,
+    Letter,
+    Severity,
+    Status,
+    Summary,
+)
 from lgo_check.report.base import Reporter, ReportOptions, RunEnd
 from lgo_check.report.escape import visible
 
@@ -45,6 +54,12 @@ def finding_line(path: str, f: Finding, color: bool = False) -> str:
     )
 
 
+def acknowledged_line(path: str, f: Acknowledged, color: bool = False) -> str:
+    """A finding the baseline acknowledged (--show-acknowledged), with its reason."""
+    reason = visible(f.reason) if f.reason else "no reason given"
+    return finding_line(path, f, color) + _paint(f" (acknowledged: {reason})", _DIM, color)
+
+
 class TextReporter(Reporter):
     """Findings grouped by file, a blank line between files, a closing count."""
 
@@ -65,6 +80,8 @@ class TextReporter(Reporter):
         if self.options.show_letters:
             group.extend(_letter_summary(report, color))
         group.extend(finding_line(report.path, f, color) for f in report.findings)
+        if self.options.show_acknowledged:
+            group.extend(acknowledged_line(report.path, f, color) for f in report.acknowledged)
         if report.findings:
             self._files_with_findings.add(report.path)
         return self._group(group)
@@ -75,7 +92,10 @@ class TextReporter(Reporter):
         for late in end.late:
             if late.findings:
                 self._files_with_findings.add(late.path)
-            parts.append(self._group([finding_line(late.path, f, color) for f in late.findings]))
+            lines = [finding_line(late.path, f, color) for f in late.findings]
+            if self.options.show_acknowledged:
+                lines.extend(acknowledged_line(late.path, f, color) for f in late.acknowledged)
+            parts.append(self._group(lines))
         if not self.options.quiet:  # --quiet: the findings and nothing else
             closing = closing_line(end.summary, len(self._files_with_findings), color)
             parts.append(("\n" if self._groups else "") + closing + "\n")
@@ -97,6 +117,8 @@ def closing_line(summary: Summary, files_with: int, color: bool) -> str:
         line = f"No findings in {_plural(summary.files, 'file')}."
     if summary.not_checked:
         line += f" {_plural(summary.not_checked, 'file')} could not be checked."
+    if summary.acknowledged:
+        line += f" {summary.acknowledged} acknowledged."
     return line
 
 

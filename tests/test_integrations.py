@@ -371,6 +371,8 @@ def test_statistics_counts_findings_per_rule(lgo_cli: Any, lgo_in_repo: Path) ->
     assert counts == sorted(counts, reverse=True)  # most frequent first
     assert lines[-2] == ""
     assert lines[-1] == lgo_cli("--isolated", "examples").out.splitlines()[-1]
+    quiet = lgo_cli("--isolated", "--statistics", "--quiet", "examples")
+    assert quiet.out.splitlines() == lines[:-2]  # the counts and nothing else
     as_json = lgo_cli("--isolated", "--statistics", "--format", "json", "examples").json()
     assert sum(row["count"] for row in as_json) == report["summary"]["findings"]
     assert {

@@ -249,7 +249,7 @@ def table(rows: list[dict[str, Cell]], long: bool) -> tuple[list[dict[str, Cell]
 
 
 def extract_parser() -> argparse.ArgumentParser:
-    from lgo_check.cli import _common
+    from lgo_check.cli import _common, _positive
 
     parser = argparse.ArgumentParser(
         prog="lgo-check extract",
@@ -270,6 +270,14 @@ def extract_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="tidy long form: one row per figure (file, body, review_year, measure, value, "
         "status, error)",
+    )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="read N files at once in worker processes (default: the 'jobs' setting, else "
+        "one per CPU; 1: no workers)",
     )
     _common(parser)
     return parser
@@ -309,6 +317,7 @@ def cmd_extract(argv: Sequence[str]) -> int:
         io.StringIO(),
         body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
         exclude=[args.output] if args.output is not None else [],
+        jobs=args.jobs if args.jobs is not None else config.jobs,
     )
     rows, columns = table(reporter.rows, args.long)
     write = write_csv if fmt == "csv" else write_jsonl

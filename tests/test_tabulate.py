@@ -161,3 +161,10 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     assert sheet is not None
     cell = sheet.cell(2, WIDE_COLUMNS.index("organisation") + 1)
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
+
+
+def test_the_table_is_the_same_with_worker_processes(lgo_cli: Any) -> None:
+    one = lgo_cli("extract", "--isolated", "-j", "1", str(EXAMPLES), MISSING)
+    two = lgo_cli("extract", "--isolated", "-j", "2", str(EXAMPLES), MISSING)
+    assert one.code == two.code == 0
+    assert one.out == two.out and one.out.count("\r\n") == 12  # header, 10 letters, 1 error

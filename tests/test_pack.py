@@ -459,3 +459,26 @@ def test_a_pdf_letter_gives_page_and_line(lgo_cli: Callable[..., Any], lgo_workd
     assert f"{compliance['rate_pct']}% (page {span['page']}, line {span['line']})" in pack
     for concern in report["letter"]["concerns"]:
         assert f"(page {concern['span']['page']}, line" in pack
+
+
+def test_renamed_body_is_one_section_through_the_configured_aliases(
+    lgo_cli: Callable[..., Any], lgo_workdir: Path
+) -> None:
+    older = annual_review_letter(body="Quillmere Borough Council", upheld_rate=40, upheld_count=8)
+    (lgo_workdir / "old.txt").write_text(_earlier(older, 2022), encoding="utf-8")
+    _write(lgo_workdir, "new.txt")  # Quillmere District Council, 2023-24
+    (lgo_workdir / "lgo-check.toml").write_text(
+        '[bodies.aliases]\n"Quillmere Borough Council" = "Quillmere District Council"\n',
+        encoding="utf-8",
+    )
+    sections = re.compile(r"^## .*: annual review letter", re.M)
+    pack = lgo_cli("report", ".", "--format", "md").out
+    assert len(sections.findall(pack)) == 1, pack
+    trend = pack.split("### Trend", 1)[1].split("###", 1)[0]
+    assert re.findall(r"^\| (\d{4}-\d\d) \| (\d+)%", trend, re.M) == [
+        ("2022-23", "40"),
+        ("2023-24", "50"),
+    ]
+    # Without the alias they are two bodies.
+    (lgo_workdir / "lgo-check.toml").unlink()
+    assert len(sections.findall(lgo_cli("report", ".", "--format", "md").out)) == 2

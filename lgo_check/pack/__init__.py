@@ -148,7 +148,12 @@ def cmd_report(argv: Sequence[str]) -> int:
         written = args.output.resolve()
         files = [f for f in files if Path(f.path).resolve() != written]
     pack = build_pack(
-        files, result.rules, cover_from(config, args), __version__, config.bodies.aliases
+        files,
+        result.rules,
+        cover_from(config, args),
+        __version__,
+        aliases=config.bodies.aliases,
+        bodies=result.report.bodies,
     )
     data = render_pack(pack, fmt)
     if args.output is None:

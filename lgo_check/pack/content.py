@@ -16,6 +16,7 @@ from typing import Any
 from lgo_check.bodies import alias_keys, body_key
 from lgo_check.model import (
     Block,
+    BodyReport,
     Concern,
     FileReport,
     Finding,
@@ -480,7 +481,11 @@ def _trend_row(report: FileReport) -> TrendRow:
 
 
 def body_section(
-    name: str, reports: Sequence[FileReport], rules: dict[str, RuleInfo], taken: set[str]
+    name: str,
+    reports: Sequence[FileReport],
+    rules: dict[str, RuleInfo],
+    taken: set[str],
+    missing_years: Sequence[str] = (),
 ) -> BodySection:
     """The section for one body: its newest letter, with the others as its trend.
 
@@ -539,6 +544,8 @@ def body_section(
             f" {old.path} is a second letter for {kept.letter.review_year if kept.letter else ''}"
             f"; the later-dated {kept.path} is used."
         )
+    if missing_years:
+        trend_note += f" No letter was given for {', '.join(missing_years)}."
     for other in undated:
         if other is not newest:
             trend_note += f" {other.path} states no review year, so it is not in the trend."
@@ -597,12 +604,32 @@ def group_by_body(
     return sorted(groups.values(), key=lambda g: g[0].casefold())
 
 
+def groups_from_bodies(
+    letters: Sequence[FileReport],
+    bodies: Sequence[BodyReport],
+    aliases: Mapping[str, str] | None = None,
+) -> list[tuple[str, list[FileReport], list[str]]]:
+    """The run's own grouping (``Report.bodies``: aliases from the configuration
+    applied), with each body's missing years; letters it does not cover are
+    grouped by name."""
+    by_path = {f.path: f for f in letters}
+    groups = []
+    for body in bodies:
+        reports = [by_path.pop(b.path) for b in body.letters if b.path in by_path]
+        if reports:
+            groups.append((clean(body.name), reports, list(body.missing_years)))
+    rest = group_by_body(list(by_path.values()), aliases)
+    groups += [(name, reports, []) for name, reports in rest]
+    return sorted(groups, key=lambda g: g[0].casefold())
+
+
 def build_pack(
     files: Sequence[FileReport],
     rules: Sequence[RuleInfo],
     cover: Cover,
     version: str,
     aliases: Mapping[str, str] | None = None,
+    bodies: Sequence[BodyReport] = (),
 ) -> Pack:
     by_code = {r.code: r for r in rules}
     letters = [f for f in files if f.letter is not None and f.letter.is_annual_review]
@@ -620,11 +647,12 @@ def build_pack(
         if id(f) not in in_pack
     ]
     taken: set[str] = set()
-    bodies = [
-        body_section(name, group, by_code, taken) for name, group in group_by_body(letters, aliases)
+    sections = [
+        body_section(name, group, by_code, taken, missing)
+        for name, group, missing in groups_from_bodies(letters, bodies, aliases)
     ]
-    years = sorted({b.year for b in bodies if b.year})
+    years = sorted({b.year for b in sections if b.year})
     title = "Local Government and Social Care Ombudsman annual review letter" + (
         f" {years[-1]}" if len(years) == 1 else f"s {years[0]} to {years[-1]}" if years else "s"
     )
-    return Pack(title=title, cover=cover, bodies=bodies, left_out=left_out, version=version)
+    return Pack(title=title, cover=cover, bodies=sections, left_out=left_out, version=version)

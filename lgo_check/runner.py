@@ -18,9 +18,10 @@ after the last file; its findings and its ``bodies`` section end the report.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -126,15 +127,26 @@ def check_letter(
 # --- what later stages keep about every letter -------------------------------------
 
 
+Place = tuple[int, int, int, int, int | None]
+
+#: One copy of each tuple of names: every letter of a layout has the same names.
+_SHARED_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
+    return _SHARED_NAMES.setdefault(names, names)
+
+
 @dataclass(frozen=True, slots=True)
 class LetterDigest:
     """What is kept about each checked letter once its report is written.
 
-    Small on purpose (a few hundred bytes): the runner keeps one per letter for
-    the body-level stage, so memory stays flat in the number of files.
-    ``figures`` and ``statuses`` are keyed ``block.field`` (``upheld.rate_pct``,
-    ``compliance`` for a block's status); ``places`` holds where each figure is,
-    as ``(line, column, end_line, end_column, page)``.
+    Small on purpose (about 1 KB): the runner keeps one per letter for the
+    body-level stage, so memory stays flat in the number of files. Names are
+    shared between letters and places packed as integers; ``figures``,
+    ``statuses`` and ``places`` give them back as dictionaries keyed
+    ``block.field`` (``upheld.rate_pct``; a block's name for its status); a
+    place is ``(line, column, end_line, end_column, page)``.
     """
 
     path: str
@@ -142,20 +154,51 @@ class LetterDigest:
     review_year: str | None
     layout: str | None
     is_annual_review: bool
-    figures: dict[str, Number | None]
-    statuses: dict[str, str]
-    places: dict[str, tuple[int, int, int, int, int | None]]
+    figure_names: tuple[str, ...]
+    figure_values: tuple[Number | None, ...]
+    status_names: tuple[str, ...]
+    status_values: tuple[str, ...]
+    place_names: tuple[str, ...]
+    #: Five integers per place (page 0: not paged).
+    place_values: array[int]
     concern_kinds: tuple[str, ...]
     #: Orders two letters of one body and year (a reissue is dated later).
     letter_date: dt.date | None = None
     #: Each concern's kind and place, in the letter's order (trend rules point at them).
-    concerns: tuple[tuple[str, tuple[int, int, int, int, int | None]], ...] = ()
+    concerns: tuple[tuple[str, Place], ...] = ()
+
+    @property
+    def figures(self) -> dict[str, Number | None]:
+        return dict(zip(self.figure_names, self.figure_values, strict=True))
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return dict(zip(self.status_names, self.status_values, strict=True))
+
+    @property
+    def places(self) -> dict[str, Place]:
+        v = self.place_values
+        return {
+            name: (v[5 * i], v[5 * i + 1], v[5 * i + 2], v[5 * i + 3], v[5 * i + 4] or None)
+            for i, name in enumerate(self.place_names)
+        }
+
+    def shared(self) -> LetterDigest:
+        """This digest with its names shared again (a worker's copy arrives with its own)."""
+        return replace(
+            self,
+            figure_names=_shared(self.figure_names),
+            status_names=_shared(self.status_names),
+            status_values=_shared(self.status_values),
+            place_names=_shared(self.place_names),
+            concern_kinds=_shared(self.concern_kinds),
+        )
 
     @classmethod
     def of(cls, path: str, letter: Letter) -> LetterDigest:
         figures: dict[str, Number | None] = {}
         statuses: dict[str, str] = {}
-        places: dict[str, tuple[int, int, int, int, int | None]] = {}
+        places: dict[str, Span] = {}
         for block_name in type(letter.statistics).model_fields:
             block = getattr(letter.statistics, block_name)
             if block is None:
@@ -166,27 +209,27 @@ class LetterDigest:
                     continue
                 figures[f"{block_name}.{name}"] = value
             for name, span in block.spans.items():
-                places[f"{block_name}.{name}"] = (
-                    span.line,
-                    span.column,
-                    span.end_line,
-                    span.end_column,
-                    span.page,
-                )
+                places[f"{block_name}.{name}"] = span
         for name in ("organisation", "review_year"):
             span = letter.spans.get(name)
             if span is not None:
-                places[name] = (span.line, span.column, span.end_line, span.end_column, span.page)
+                places[name] = span
+        packed = array("i")
+        for span in places.values():
+            packed.extend((span.line, span.column, span.end_line, span.end_column, span.page or 0))
         return cls(
             path=path,
             organisation=letter.organisation,
             review_year=letter.review_year,
             layout=letter.layout,
             is_annual_review=letter.is_annual_review,
-            figures=figures,
-            statuses=statuses,
-            places=places,
-            concern_kinds=tuple(sorted({c.kind for c in letter.concerns})),
+            figure_names=_shared(tuple(figures)),
+            figure_values=tuple(figures.values()),
+            status_names=_shared(tuple(statuses)),
+            status_values=_shared(tuple(statuses.values())),
+            place_names=_shared(tuple(places)),
+            place_values=packed,
+            concern_kinds=_shared(tuple(sorted({c.kind for c in letter.concerns}))),
             letter_date=letter.letter_date,
             concerns=tuple(
                 (
@@ -390,7 +433,7 @@ def stream(
         tally.add_file(report)
         errors.extend(outcome.errors)
         if outcome.digest is not None:
-            digests.append(outcome.digest)
+            digests.append(outcome.digest.shared())
         if progress is not None:
             progress(done, len(targets))
     late = BodyResult()
@@ -448,7 +491,7 @@ def run(
         reports.append(outcome.report)
         errors.extend(outcome.errors)
         if outcome.digest is not None:
-            digests.append(outcome.digest)
+            digests.append(outcome.digest.shared())
     from lgo_check.history import check_history
 
     late, bodies, body_errors = check_history(digests, pipeline.rules, config.bodies.aliases)

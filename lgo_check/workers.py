@@ -49,6 +49,9 @@ KILL_GRACE_SECONDS = 2.0
 WATCHDOG_GRACE_SECONDS = 2.0
 #: Files handed out ahead of the next one to write, per worker.
 WINDOW_PER_WORKER = 4
+#: A worker is replaced by a fresh fork after this many files: what a long-lived
+#: process accumulates (spaCy's string store grows with every new word) stays bounded.
+FILES_PER_WORKER = 500
 
 
 def available_cpus() -> int:
@@ -190,9 +193,11 @@ class _Worker:
         child.close()
         #: (index, target, deadline) of the file it is checking.
         self.job: tuple[int, Target, float] | None = None
+        self.files = 0
 
     def give(self, index: int, target: Target, seconds: float) -> None:
         self.conn.send((index, target))
+        self.files += 1
         self.job = (index, target, time.monotonic() + seconds + KILL_GRACE_SECONDS)
 
     def stop(self, now: bool = False) -> None:
@@ -260,6 +265,9 @@ def check_in_workers(
                         continue
                     done[got_index] = outcome
                     worker.job = None
+                    if worker.files >= FILES_PER_WORKER:
+                        worker.stop()
+                        workers[index] = _Worker(context, pipeline)
                 now = time.monotonic()
                 for index, worker in enumerate(workers):
                     if worker.job is not None and now > worker.job[2]:

@@ -156,6 +156,8 @@ class ActionRunner:
         output_file = self.temp / f"output-{step_id}"
         output_file.write_text("", "utf-8")
         env.update(
+            # As actions/setup-python leaves it: the Python to use first on PATH.
+            PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             GITHUB_OUTPUT=str(output_file),
             GITHUB_STEP_SUMMARY=str(self.temp / "summary.md"),
             RUNNER_TEMP=str(self.temp),

@@ -301,7 +301,9 @@ def _text_cells(
         return [(pos, end)]
     bounds = [pos, *cuts, end]
     cells = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
-    if not any(" " in text[a:b].strip() for a, b in cells):
+    words = any(" " in text[a:b].strip() for a, b in cells)
+    figure = any(_NUMBER_CELL.fullmatch(text[a:b].strip()) for a, b in cells)
+    if not words and not (figure and len(cells) <= 4):
         # Tabs between single words are spacing (justified text), not a table.
         return [(pos, end)]
     return cells
@@ -567,11 +569,20 @@ def _known_heading(text: str, start: int, matcher: _Matcher) -> tuple[str, int] 
     return None
 
 
+_LETTER_ORDER = {"overview": 0, "upheld": 1, "compliance": 2, "remedy": 3}
+
+
 def _enter_block(block: str, region: _Region) -> None:
+    """A block heading. In a box that opened with a block heading, the box's own blocks
+    follow in the letter's order; a heading that goes back (or repeats) starts the
+    body's own figures again."""
     if region.foreign:
         if region.foreign_mode == "pending":
             region.foreign_mode = "structured"
-        if region.foreign_mode == "structured" and block not in region.foreign_blocks:
+        order = _LETTER_ORDER.get(block, 0)
+        if region.foreign_mode == "structured" and all(
+            order > _LETTER_ORDER.get(seen, 0) for seen in region.foreign_blocks
+        ):
             region.foreign_blocks.add(block)
             return
         region.foreign = None

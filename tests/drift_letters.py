@@ -233,7 +233,7 @@ def _overview(letter: Letter, f: Figures, year: str, rng: random.Random) -> None
 
 def _upheld(letter: Letter, f: Figures, year: str, rng: random.Random, new: bool) -> None:
     style = rng.choice(
-        ["standard", "per_cent", "words", "reordered", "table", "matrix", "last_year"]
+        ["standard", "per_cent", "words", "reordered", "table", "matrix", "years", "last_year"]
     )
     letter.variants.append(f"upheld:{style}")
     letter.heading("Complaints upheld")
@@ -306,6 +306,18 @@ def _upheld(letter: Letter, f: Figures, year: str, rng: random.Random, new: bool
                 "upheld.per_100k": f.per_100k,
             }
         )
+    elif style == "years":  # this year's column beside last year's
+        start = int(year[:4])
+        last = f"{start - 1}-{str(start)[2:]}"
+        letter.table(
+            [
+                ["", year, last],
+                ["Complaints upheld", f"{f.rate}%", f"{other(f.rate, rng)}%"],
+                ["Upheld decisions", str(f.upheld), str(other(f.upheld, rng, 90))],
+                ["Investigations", str(f.investigations), str(other(f.investigations, rng, 90))],
+            ]
+        )
+        t.update({"upheld.rate_pct": f.rate})
     else:  # matrix: this year, similar authorities, England
         letter.table(
             [
@@ -429,8 +441,15 @@ def _remedy(letter: Letter, f: Figures, year: str, rng: random.Random) -> None:
 
 def _national_box(letter: Letter, f: Figures, year: str, rng: random.Random) -> None:
     """England-wide figures written in the very sentences of the body's own."""
-    style = rng.choice(["flat", "structured"])
+    style = rng.choice(["flat", "structured", "sentence"])
     letter.variants.append(f"national:{style}")
+    if style == "sentence":
+        letter.say(
+            f"Across England, {other(f.rate, rng)}% of complaints we investigated were upheld "
+            f"and in {other(f.compliance, rng)}% of cases we were satisfied the Council had "
+            "successfully implemented our recommendations."
+        )
+        return
     letter.heading("How councils across England compare")
     if style == "structured":
         letter.heading("Complaints upheld")
@@ -451,10 +470,15 @@ def _national_box(letter: Letter, f: Figures, year: str, rng: random.Random) -> 
 def _unknown_block(letter: Letter, f: Figures, rng: random.Random) -> None:
     letter.variants.append("unknown-block")
     letter.heading("Complaints about adult social care")
-    letter.say(
-        f"{other(f.rate, rng)}% of complaints we investigated about adult social care were upheld.",
-        f"This compares to an average of {other(f.peer, rng)}% in similar organisations.",
-    )
+    if rng.random() < 0.5:
+        # The standard sentence under a heading lgo-check does not know: not the body's rate.
+        letter.say(f"{other(f.rate, rng)}% of complaints we investigated were upheld.")
+    else:
+        letter.say(
+            f"{other(f.rate, rng)}% of complaints we investigated about adult social care "
+            "were upheld."
+        )
+    letter.say(f"This compares to an average of {other(f.peer, rng)}% in similar organisations.")
 
 
 def build(seed: int) -> tuple[str, str, Truth, list[str]]:

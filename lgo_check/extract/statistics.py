@@ -456,8 +456,9 @@ class _Cues:
     def claimed(self, a: int, b: int) -> str | None:
         """The cue ("last year", "nationally", "2022-23") whose nearest number is [a, b).
 
-        Only the figure a cue is nearest to is set aside: "60% ... (last year: 55%)"
-        keeps the 60 and "Last year, 55% of ..." drops the 55.
+        A cue that opens the sentence sets aside all its figures ("Last year, 55% ...");
+        a cue later on, only the figure it is nearest to ("60% ... (last year: 55%)"
+        keeps the 60).
         """
         i = bisect_right(self.cuts, a) - 1
         lo = max(self.cuts[i] if i >= 0 else 0, a - 400)
@@ -471,7 +472,9 @@ class _Cues:
             bisect_left(self.number_starts, lo) : bisect_left(self.number_starts, hi)
         ]
         for c_start, c_end, cue in self.cues[first:last]:
-            if not numbers:
+            if not numbers or c_start < numbers[0][0]:
+                # "Across England, 81% ... and 97% ...": a cue that opens the sentence
+                # is about all of it.
                 return cue
             nearest = min(
                 numbers,

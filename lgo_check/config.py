@@ -92,6 +92,8 @@ class Config(BaseModel):
     max_file_bytes: int = Field(default=20_000_000, gt=0, le=2_000_000_000)
     max_pages: int = Field(default=50, gt=0, le=100_000)
     timeout_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    #: Memory the PDF reader (PDFium, in a helper process) may use for one file.
+    max_pdf_memory_mb: int = Field(default=1500, ge=100, le=1_000_000)
     #: Worker processes checking files at once (--jobs); unset: one per CPU; 1: in-process.
     jobs: int | None = Field(default=None, ge=1, le=256)
     #: An installed trained spaCy pipeline to use instead of the built-in blank one.

@@ -284,6 +284,7 @@ class Pipeline:
             max_bytes=config.max_file_bytes,
             max_pages=config.max_pages,
             max_seconds=config.timeout_seconds,
+            max_memory_bytes=config.max_pdf_memory_mb * 1_000_000,
         )
         self.artefacts = metadata_wording().artefacts
         self.unreadable = next((a for a in self.rules if a.rule.name == UNREADABLE), None)

@@ -152,3 +152,17 @@ def test_pdf_text_outside_the_bmp_in_every_output_format(
     if output in ("json", "sarif"):
         json.loads(captured.out)
     captured.out.encode("utf-8")  # no lone surrogate reached the output
+
+
+def test_pdf_memory_limit_from_configuration_reaches_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    amplifying_pdf(tmp_path / "amplify.pdf")
+    (tmp_path / "lgo-check.toml").write_text(
+        "max-pdf-memory-mb = 250\ntimeout-seconds = 60\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["--format", "json", "--jobs", "1", "amplify.pdf"]) == 1
+    [file] = json.loads(capsys.readouterr().out)["files"]
+    assert "more than 250 MB of memory" in file["error"]
+    assert "max-pdf-memory-mb" in file["error"]

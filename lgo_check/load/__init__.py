@@ -32,7 +32,7 @@ class Limits:
     #: Characters on one PDF page (a dense letter page has about 5,000).
     max_chars_per_page: int = 200_000
     #: Resident memory of the PDF reader's helper process.
-    max_memory_bytes: int = 1_500_000_000
+    max_memory_bytes: int = 1_500_000_000  # max-pdf-memory-mb
     #: When reading the current file must end (time.monotonic()); set by read_source.
     deadline: float | None = None
 

@@ -131,7 +131,8 @@ class _Helper:
             self.kill()
             raise LoadError(
                 f"reading the PDF needed more than {limits.max_memory_bytes // 1_000_000:,} MB "
-                "of memory (a PDF built to exhaust memory, or far denser than a letter)"
+                "of memory (a PDF built to exhaust memory, or far denser than a letter; "
+                "set max-pdf-memory-mb in the configuration to raise it)"
             )
         if not self.alive():
             raise _HelperDied()

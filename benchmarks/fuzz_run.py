@@ -272,13 +272,23 @@ def main() -> None:
                 totals[problem.split(" (")[0]] += 1
             if problems:
                 failing += 1
-                print(f"batch {number}: {', '.join(problems)}; stderr: {err.strip()[-300:]!r}")
+                print(
+                    f"batch {number}: {', '.join(problems)}; stderr: {err.strip()[-300:]!r}",
+                    flush=True,
+                )
                 if args.keep:
                     kept = args.keep / folder.name
                     shutil.copytree(folder, kept, dirs_exist_ok=True)
                     (kept / "_stdout.txt").write_text(out, "utf-8")
                     (kept / "_stderr.txt").write_text(err, "utf-8")
             shutil.rmtree(folder)
+            if (number + 1) % 10 == 0:
+                done = min((number + 1) * args.batch, args.n)
+                print(
+                    f"  {done} letters, {time.monotonic() - started:.0f} s: failing batches "
+                    f"{failing}; {totals}",
+                    flush=True,
+                )
     elapsed = time.monotonic() - started
     print(
         f"{args.n} mutated letters in {batches} batches of {args.batch}, {elapsed:.0f} s: "

@@ -31,7 +31,7 @@ import functools
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
@@ -353,7 +353,7 @@ class KindSpec:
     vetoes: tuple[Entry, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalogue:
     kinds: tuple[KindSpec, ...]
     vetoes: tuple[Entry, ...]  # for every kind
@@ -371,12 +371,33 @@ class Catalogue:
 
     def candidates(self, words: Words | None) -> list[tuple[str, Entry]]:
         """(kind, pattern) pairs that could match a text with these words (None: all)."""
-        return [
-            (spec.kind, entry)
-            for spec in self.kinds
-            for entry in spec.patterns
-            if words is None or (words.meets(entry.requires) and words.meets(entry.extra_requires))
-        ]
+        if words is None:
+            return [(spec.kind, entry) for spec in self.kinds for entry in spec.patterns]
+        by_word, by_prefix = self._index
+        numbers = {n for word in words.words for n in by_word.get(word, ())}
+        numbers.update(n for prefix, n in by_prefix if words.has((frozenset(), (prefix,))))
+        found = []
+        for n in sorted(numbers):
+            kind, entry = self._patterns[n]
+            if words.meets(entry.requires) and words.meets(entry.extra_requires):
+                found.append((kind, entry))
+        return found
+
+    @functools.cached_property
+    def _patterns(self) -> list[tuple[str, Entry]]:
+        return self.candidates(None)
+
+    @functools.cached_property
+    def _index(self) -> tuple[dict[str, list[int]], list[tuple[str, int]]]:
+        """Each pattern under the words (and prefixes) of its first requirement."""
+        by_word: dict[str, list[int]] = {}
+        by_prefix: list[tuple[str, int]] = []
+        for n, (_, entry) in enumerate(self._patterns):
+            first_words, first_prefixes = entry.requires[0]
+            for word in first_words:
+                by_word.setdefault(word, []).append(n)
+            by_prefix.extend((prefix, n) for prefix in first_prefixes)
+        return by_word, by_prefix
 
 
 def concerns_folder() -> Path:
@@ -599,6 +620,8 @@ def _number(text: str) -> int:
 DEFAULT_THRESHOLD = 0.5
 #: Blocks longer than this go to spaCy in pieces (spaCy refuses texts over max_length).
 MAX_BLOCK_CHARS = 50_000
+#: How many blocks' results a process remembers (see Pipeline.cache).
+CACHE_BLOCKS = 20_000
 
 
 @dataclass
@@ -609,8 +632,17 @@ class Pipeline:
     finder: Any  # the lgo_concerns component (component.ConcernFinder)
     catalogue: Catalogue
     shares: ShareReader
-    gate: Requirement  # a block without any of these words cannot hold a concern
+    gate: Requirement  # a block without any of these words matches no pattern
     lemma: Callable[[str], str]
+    #: What was found in blocks already read, by their text: letters repeat the
+    #: Ombudsman's standard paragraphs word for word, so most blocks of a run are
+    #: read once. Bounded, oldest forgotten first.
+    cache: dict[str, tuple[_Found, ...]] = field(default_factory=dict)
+
+    def remember(self, text: str, found: tuple[_Found, ...]) -> None:
+        if len(self.cache) >= CACHE_BLOCKS:
+            del self.cache[next(iter(self.cache))]
+        self.cache[text] = found
 
 
 @functools.cache
@@ -683,14 +715,16 @@ def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) 
         nlp = base
         if shipped:
             nlp.rename_pipe("textcat_multilabel", "lgo_textcat")
-    if "lgo_textcat" in nlp.pipe_names:
-        # The classifier reads single sentences: lgo_concerns calls it, not the pipeline.
-        nlp.disable_pipe("lgo_textcat")
+    # The classifier reads single sentences, and the lemmatiser is asked word by word
+    # for the few sentences that need lemmas: lgo_concerns calls both, not the pipeline.
+    for name in ("lgo_textcat", "lgo_lemmatizer"):
+        if name in nlp.pipe_names:
+            nlp.disable_pipe(name)
     finder: Any = nlp.add_pipe(
         "lgo_concerns", config={"threshold": threshold, "use_model": use_model}
     )
     cat = finder.catalogue
-    words: set[str] = set(finder.cue_forms)
+    words: set[str] = set()
     prefixes: set[str] = set()
     for _, entry in cat.candidates(None):
         words |= entry.requires[0][0]
@@ -809,6 +843,7 @@ def find_concerns(
     ``use_model=False`` finds concerns by the rules alone.
     """
     results: list[list[Concern]] = [[] for _ in norms]
+    blocks_found: list[tuple[_Block, tuple[_Found, ...]]] = []
     todo: list[_Block] = []
     pipe: Pipeline | None = None
     for index, norm in enumerate(norms):
@@ -818,19 +853,38 @@ def find_concerns(
             pipe = pipeline(spacy_model, threshold, use_model)
         for start, end in spans:
             text = norm.text[start:end]
-            if pipe is not None and prefilter and not Words(text).has(pipe.gate):
-                continue
             for offset, piece in _pieces(text):
-                todo.append(_Block(index, start + offset, piece.replace("\n", " ")))
-    if not todo or pipe is None:
+                block = _Block(index, start + offset, piece.replace("\n", " "))
+                known = pipe.cache.get(block.text) if pipe is not None and prefilter else None
+                if known is not None:
+                    blocks_found.append((block, known))
+                elif pipe is not None and prefilter and not _could_hold(Words(piece), pipe):
+                    continue
+                else:
+                    todo.append(block)
+    if pipe is None:
         return results
     for block, doc in zip(todo, pipe.nlp.pipe((b.text for b in todo), batch_size=64), strict=True):
-        results[block.letter].extend(_block_concerns(doc, block, norms[block.letter], pipe))
+        found = _found_in(doc)
+        blocks_found.append((block, found))
+        if prefilter:
+            pipe.remember(block.text, found)
+    for block, found in blocks_found:
+        results[block.letter].extend(_block_concerns(found, block, norms[block.letter], pipe))
     for concerns in results:
         concerns.sort(
             key=lambda c: (c.span.page or 0, c.span.line, c.span.column, KIND_ORDER.index(c.kind))
         )
     return results
+
+
+def _could_hold(words: Words, pipe: Pipeline) -> bool:
+    """Whether a block has the words some pattern needs, or the model's cue and anchor."""
+    if words.has(pipe.gate) and pipe.catalogue.candidates(words):
+        return True
+    return pipe.finder.textcat is not None and pipe.finder.model_could(
+        pipe.finder.lemmas_of(words.words)
+    )
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:
@@ -845,27 +899,49 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
     yield start, text[start:]
 
 
-def _block_concerns(
-    doc: Any, block: _Block, norm: NormalisedText, pipe: Pipeline
-) -> Iterator[Concern]:
+@dataclass(frozen=True)
+class _Found:
+    """One sentence and kind that lgo_concerns found (offsets within the block)."""
+
+    kind: str
+    start: int
+    end: int
+    found_by: str
+    score: float | None
+    evidence: tuple[tuple[int, int], ...]
+
+
+def _found_in(doc: Any) -> tuple[_Found, ...]:
+    """What lgo_concerns wrote to ``doc.spans``, as plain values."""
     from lgo_check.extract.concerns.component import SPANS_KEY
 
     group = doc.spans[SPANS_KEY]
-    if not len(group):
-        return
+    return tuple(
+        _Found(
+            span.label_,
+            span.start_char,
+            span.end_char,
+            group.attrs["found_by"][i],
+            group.attrs["score"][i],
+            tuple(tuple(e) for e in group.attrs["evidence"][i]),
+        )
+        for i, span in enumerate(group)
+    )
+
+
+def _block_concerns(
+    found: Sequence[_Found], block: _Block, norm: NormalisedText, pipe: Pipeline
+) -> Iterator[Concern]:
     specs = {spec.kind: spec for spec in pipe.catalogue.kinds}
-    by_kind: dict[str, list[int]] = {}
-    for i, span in enumerate(group):
-        by_kind.setdefault(span.label_, []).append(i)
-    for kind, indices in by_kind.items():
-        sentences = [(group[i].start_char, group[i].end_char) for i in indices]
-        ways = {group.attrs["found_by"][i] for i in indices}
+    by_kind: dict[str, list[_Found]] = {}
+    for item in found:
+        by_kind.setdefault(item.kind, []).append(item)
+    for kind, items in by_kind.items():
+        sentences = [(item.start, item.end) for item in items]
+        ways = {item.found_by for item in items}
         found_by = "both" if "both" in ways or {"rules", "model"} <= ways else ways.pop()
-        scores = [s for s in (group.attrs["score"][i] for i in indices) if s is not None]
-        evidence = [
-            [tuple(e) for e in group.attrs["evidence"][i]] or [sentences[n]]
-            for n, i in enumerate(indices)
-        ]
+        scores = [item.score for item in items if item.score is not None]
+        evidence = [list(item.evidence) or [(item.start, item.end)] for item in items]
         spec = specs.get(kind)
         share = (
             _share(block.text, sentences, evidence, kind, pipe)

@@ -51,6 +51,7 @@ _STRIDE = 80
 @dataclass
 class _Sentence:
     span: Span
+    text: str
     words: Any  # narrative.Words of the sentence
     lemmas: list[str] | None = None
     scopes: Scopes | None = None
@@ -67,26 +68,44 @@ class ConcernFinder:
         self._narrative = narrative
         self.catalogue = narrative.catalogue()
         self.matchers, self.aligners = narrative.build_matchers(nlp, self.catalogue)
-        lemmatiser = nlp.get_pipe("lgo_lemmatizer")
+        # spaCy's lookup lemmatiser, asked word by word for the sentences that need it.
+        lemmatiser: Any = nlp.get_pipe("lgo_lemmatizer")
+        self.lemma = lemmatiser.lemma
 
         def lemmatise(text: str) -> tuple[str, ...]:
-            return tuple(t.lemma_ for t in lemmatiser(nlp.make_doc(text)))
+            return tuple(self.lemma(t.lower_) for t in nlp.make_doc(text))
 
         self.negex = NegEx(Termsets.from_words(lemmatise, **self.catalogue.negation))
-        self.textcat = None
+        self.textcat: Any = None
         self.cues: dict[str, frozenset[str]] = {}
-        self.cue_forms: frozenset[str] = frozenset()
         if use_model and "lgo_textcat" in nlp.component_names:
             self.textcat = nlp.get_pipe("lgo_textcat")
             info = json.loads((MODEL_DIR / "cues.json").read_text(encoding="utf-8"))
             self.cues = {kind: frozenset(words) for kind, words in info["cues"].items()}
-            self.cue_forms = frozenset(info["forms"])
         self._specs = {spec.kind: spec for spec in self.catalogue.kinds}
         self.anchors = {
             spec.kind: frozenset(lemma for word in spec.model_anchors for lemma in lemmatise(word))
             for spec in self.catalogue.kinds
             if spec.model_anchors
         }
+
+    def lemmas_of(self, words: Iterable[str]) -> set[str]:
+        return {self.lemma(word) for word in words}
+
+    def model_could(self, lemmas: set[str]) -> bool:
+        """Whether the model may find a kind in text with these lemmas.
+
+        It is consulted only where a cue word of a kind meets one of that kind's
+        anchors (other_concern has none): the same test pre-filters blocks, so
+        the pre-filter hides nothing.
+        """
+        for kind, cues in self.cues.items():
+            if cues.isdisjoint(lemmas):
+                continue
+            anchors = self.anchors.get(kind)
+            if anchors is None or not anchors.isdisjoint(lemmas):
+                return True
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         self._process([doc])
@@ -107,18 +126,19 @@ class ConcernFinder:
     # ------------------------------------------------------------------
 
     def _process(self, docs: list[Doc]) -> None:
-        narrative = self._narrative
+        words_of = self._narrative.Words
         found: list[dict[tuple[int, str], dict[str, Any]]] = []
         to_score: list[tuple[int, int, _Sentence]] = []
+        units: list[Doc] = []
         all_sentences: list[list[_Sentence]] = []
         for d, doc in enumerate(docs):
-            words = narrative.Words(doc.text)
-            candidates = [
-                (kind, entry)
-                for kind, entry in self.catalogue.candidates(words)
-                if words.meets(entry.requires) and words.meets(entry.extra_requires)
-            ]
-            sentences = [_Sentence(s, narrative.Words(s.text)) for s in doc.sents]
+            text = doc.text
+            words = words_of(text)
+            candidates = self.catalogue.candidates(words)
+            sentences = []
+            for s in doc.sents:
+                sent_text = text[s.start_char : s.end_char]
+                sentences.append(_Sentence(s, sent_text, words_of(sent_text)))
             all_sentences.append(sentences)
             hits: dict[tuple[int, str], dict[str, Any]] = {}
             context: dict[str, bool] = {}
@@ -140,15 +160,15 @@ class ConcernFinder:
                         hit = hits.setdefault((k, kind), {"rules": True, "evidence": []})
                         first, last = sent.span[start], sent.span[end - 1]
                         hit["evidence"].append((first.idx, last.idx + len(last)))
-                if self.textcat is not None and not self.cue_forms.isdisjoint(sent.words.words):
-                    to_score.append((d, k, sent))
+                if self.textcat is not None and self.model_could(self.lemmas_of(sent.words.words)):
+                    unit = unit_words(sent.text, self.lemma)
+                    if len(unit) >= MIN_MODEL_WORDS:
+                        to_score.append((d, k, sent))
+                        units.append(Doc(doc.vocab, words=unit))
             found.append(hits)
         if to_score:
-            units = [
-                Doc(docs[0].vocab, words=unit_words(s.span) or ["<empty>"]) for _, _, s in to_score
-            ]
-            scores = self.textcat.predict(units)  # type: ignore[union-attr]
-            labels = list(self.textcat.labels)  # type: ignore[union-attr]
+            scores = self.textcat.predict(units)
+            labels = list(self.textcat.labels)
             for row, (d, k, sent) in enumerate(to_score):
                 for j, kind in enumerate(labels):
                     score = float(scores[row, j])
@@ -159,7 +179,10 @@ class ConcernFinder:
                         continue
                     lemmas = self._lemmas(sent)
                     anchors = self.anchors.get(kind)
-                    if anchors is not None and anchors.isdisjoint(lemmas):
+                    found_lemmas = self.lemmas_of(sent.words.words)
+                    if self.cues[kind].isdisjoint(found_lemmas) or (
+                        anchors is not None and anchors.isdisjoint(found_lemmas)
+                    ):
                         continue
                     cues = [i for i, lemma in enumerate(lemmas) if lemma in self.cues[kind]]
                     if self._scopes(sent).negates_most(cues):
@@ -189,7 +212,7 @@ class ConcernFinder:
 
     def _lemmas(self, sent: _Sentence) -> list[str]:
         if sent.lemmas is None:
-            sent.lemmas = [t.lemma_ for t in sent.span]
+            sent.lemmas = [self.lemma(t.lower_) for t in sent.span]
         return sent.lemmas
 
     def _scopes(self, sent: _Sentence) -> Scopes:
@@ -260,7 +283,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 @Language.factory(
     "lgo_concerns",
     assigns=["doc.spans"],
-    requires=["token.lemma", "token.is_sent_start"],
+    requires=["token.is_sent_start"],
     default_config={"threshold": 0.5, "use_model": True},
 )
 def make_concern_finder(

@@ -21,15 +21,31 @@ from spacy.tokens import Doc
 _KEEP = frozenset({"'s", "\u2019s", "us", "our", "data", "media"})
 
 
+def lemma_of(word: str, table: Any) -> str:
+    """The lemma of a word from a lookup table (``get`` by string), case-folded."""
+    lower = word.lower()
+    return lower if lower in _KEEP else str(table.get(lower, lower))
+
+
 class CaseFoldLemmatizer(Lemmatizer):
-    """spaCy's lookup lemmatiser, looking up the lower-case form of each token."""
+    """spaCy's lookup lemmatiser, looking up the lower-case form of each token.
+
+    ``lemma(word)`` gives the same lemma for a single word, remembered: the
+    concern component lemmatises only the few sentences it needs to.
+    """
 
     def __call__(self, doc: Doc) -> Doc:
         table = self.lookups.get_table("lemma_lookup")
         for token in doc:
-            lower = token.lower_
-            token.lemma_ = lower if lower in _KEEP else table.get(lower, lower)
+            token.lemma_ = lemma_of(token.lower_, table)
         return doc
+
+    def lemma(self, word: str) -> str:
+        cache: dict[str, str] = self.__dict__.setdefault("_cache", {})
+        found = cache.get(word)
+        if found is None:
+            found = cache[word] = lemma_of(word, self.lookups.get_table("lemma_lookup"))
+        return found
 
 
 @Language.factory(

@@ -139,21 +139,21 @@ def negex(**lists: list[str]) -> NegEx:
 
 
 def test_negation_scopes() -> None:
-    words = "we have no concern about late reply to our enquiry".split()
+    words = ["we", "have", "no", "concern", "about", "late", "reply", "to", "our", "enquiry"]
     scopes = negex(preceding=["no concern"]).scopes(words)
     assert scopes.negates(5, 6)  # "late", two words after the trigger
     assert not scopes.negates(8, 10)  # beyond the window of 4
 
 
 def test_following_trigger_and_terminator() -> None:
-    words = "the delay in reply , but the backlog be resolved".split()
+    words = ["the", "delay", "in", "reply", ",", "but", "the", "backlog", "be", "resolved"]
     rules = negex(following=["be resolved"], terminators=[","]).scopes(words)
     assert rules.negates(7, 8)  # "backlog": between the comma and the trigger
     assert not rules.negates(1, 2)  # "delay": the comma ends the scope
 
 
 def test_pseudo_negation_triggers_nothing() -> None:
-    words = "there have be no improvement in the delay".split()
+    words = ["there", "have", "be", "no", "improvement", "in", "the", "delay"]
     engine = negex(preceding=["no"], pseudo=["no improvement"])
     assert not engine.scopes(words).negates(7, 8)
     assert negex(preceding=["no"]).scopes(words).negates(7, 8)

@@ -111,12 +111,15 @@ def letter_negatives(folders: Sequence[Path] = LETTER_DIRS) -> list[tuple[str, l
     for folder in folders:
         expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
         for entry in sorted(expected["letters"], key=lambda e: str(e["file"])):
+            concerns = entry.get("concerns") or []
+            if any("line" not in c for c in concerns):
+                continue  # a concern whose place is not given: no paragraph is known clean
             path = folder / entry["file"]
             text = decode(path.read_bytes())
             fmt = "markdown" if path.suffix == ".md" else "text"
             source = Source(path=str(path), format=fmt, text=text)
             norm = normalise(source, metadata_wording().artefacts)
-            lines = {c["line"] for c in entry.get("concerns") or []}
+            lines = {c["line"] for c in concerns}
             for start, end in blocks(norm.text):
                 block = norm.text[start:end]
                 span = norm.span(start, end)

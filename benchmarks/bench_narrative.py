@@ -67,8 +67,14 @@ print(time.perf_counter() - start)
 
 def startup(path: Path, what: str) -> float:
     runs = [
-        float(subprocess.run([sys.executable, "-c", STARTUP, str(path), what],
-                             capture_output=True, text=True, check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", STARTUP, str(path), what],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         for _ in range(3)
     ]
     return min(runs)
@@ -87,11 +93,16 @@ def main() -> None:
     n = len(norms)
     print(f"{n} text letters; narrative concerns, median per letter, warm process:")
     print(f"  cold (every paragraph new)      {per_letter_ms(lambda: cold(norms), n):6.2f} ms")
-    print(f"  warm (paragraphs remembered)    {per_letter_ms(lambda: find_concerns(norms), n):6.2f} ms")
-    print(f"  rules only, cold                {per_letter_ms(lambda: rules_only(norms), n):6.2f} ms")
+    warm = per_letter_ms(lambda: find_concerns(norms), n)
+    print(f"  warm (paragraphs remembered)    {warm:6.2f} ms")
+    print(
+        f"  rules only, cold                {per_letter_ms(lambda: rules_only(norms), n):6.2f} ms"
+    )
     base = startup(paths[0], "import")
     full = startup(paths[0], "find")
-    print(f"start-up for one letter: {full:.2f} s, of which building the pipeline {full - base:.2f} s")
+    print(
+        f"start-up for one letter: {full:.2f} s, of which building the pipeline {full - base:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -347,3 +347,26 @@ def test_table_cells_a_loader_reports_are_paired_by_row() -> None:
     )
     for name in ("rate_pct", "peer_average_pct", "investigations"):
         assert getattr(plain.statistics.upheld, name) in (None, getattr(up, name))
+
+
+def test_word_table_rows_pair_label_and_figure(tmp_path: Path) -> None:
+    """A Word table of label | figure rows is read by row, through the loader's cells."""
+    import docx
+
+    from lgo_check.load import Limits
+    from lgo_check.load.docx import DocxLoader
+
+    document = docx.Document()
+    for paragraph in (HEAD + "\nComplaints upheld").split("\n\n"):
+        document.add_paragraph(paragraph.strip())
+    rows = [("Complaints upheld", "50%"), ("Upheld decisions", "6"), ("Investigations", "12")]
+    table = document.add_table(rows=len(rows), cols=2)
+    for row, (label, value) in zip(table.rows, rows, strict=True):
+        row.cells[0].text, row.cells[1].text = label, value
+    path = tmp_path / "letter.docx"
+    document.save(str(path))
+    source = DocxLoader().load(path, path.read_bytes(), "letter.docx", Limits())
+    assert len(source.table_cells) == 6
+    letter = extract_letter(normalise(source, metadata_wording().artefacts))
+    up = letter.statistics.upheld
+    assert (up.rate_pct, up.count, up.investigations) == (50, 6, 12)

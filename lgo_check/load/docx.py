@@ -154,6 +154,12 @@ class _Reader:
         self.limits = limits
         self.items = 0
         self.hidden_chars = 0
+        # Where each table cell's lines are, so that statistics pair a figure with
+        # the label in its row (Source.table_cells): lines so far, tables so far, and
+        # (table, row, first line, line after the last) of each cell.
+        self.line = 0
+        self.tables = 0
+        self.cells: list[tuple[int, int, int, int]] = []
 
     def lines(self, container: Any, depth: int = 0) -> Iterator[str]:
         """The lines of a document body or a table cell, in document order."""
@@ -168,6 +174,7 @@ class _Reader:
             else:
                 text = self.paragraph_text(item._p)
                 if text is not None:
+                    self.line += 1 + text.count("\n")
                     yield text
 
     def table_lines(self, table: Any, depth: int) -> Iterator[str]:
@@ -178,9 +185,14 @@ class _Reader:
         # Each cell element once: python-docx's row.cells repeats a cell once per
         # grid column it spans, and a span of a million columns would be a million
         # cells (the cells of one row are its w:tc elements).
-        for tr in table._tbl.tr_lst:
+        number = self.tables
+        self.tables += 1
+        for row, tr in enumerate(table._tbl.tr_lst):
             for tc in tr.tc_lst:
+                first = self.line
                 yield from self.lines(_Cell(tc, table), depth)
+                if self.line > first:
+                    self.cells.append((number, row, first, self.line))
 
     def paragraph_text(self, p: Any) -> str | None:
         """The paragraph's text (runs and hyperlinks, as python-docx reads it) minus hidden
@@ -221,7 +233,8 @@ class DocxLoader:
             import docx
 
             document = docx.Document(io.BytesIO(data))
-            lines = list(_Reader(document, limits).lines(document))
+            reader = _Reader(document, limits)
+            lines = list(reader.lines(document))
         except LoadError:
             raise
         except Exception as exc:  # python-docx raises many kinds on a damaged package
@@ -230,4 +243,23 @@ class DocxLoader:
         text = "\n".join(line.replace("\r", "").replace("\f", "") for line in lines)
         if not text.strip():
             raise LoadError("Word document has no text")
-        return Source(path=display, format=self.format, text=text)
+        return Source(
+            path=display,
+            format=self.format,
+            text=text,
+            table_cells=_cell_offsets(text, reader.cells),
+        )
+
+
+def _cell_offsets(
+    text: str, cells: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """Table cells as (table, row, start, end) character offsets in the text."""
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    return [
+        (table, row, starts[first], starts[end] - 1)
+        for table, row, first, end in cells
+        if end < len(starts)
+    ]

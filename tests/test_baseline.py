@@ -449,6 +449,16 @@ def test_cli_stale_only_for_what_the_run_could_match(lgo_cli: Any, letters: Path
     # Its entries' rules did not run: nothing can be said of them either.
     only_lgo2 = lgo_cli("--isolated", "--baseline", "b.toml", "--select", "LGO2,LGO009", "letters")
     assert only_lgo2.out.count("LGO009") == 2  # LGO201 and LGO202, not the prose rules
+    # The baseline file is named after the count, not counted as one of the letters.
+    assert only_lgo2.out.endswith(
+        "Found 2 findings (2 warnings) in 0 of 2 files and b.toml. 1 acknowledged.\n"
+    )
+    counts = lgo_cli(
+        "--isolated", "--baseline", "b.toml", "--select", "LGO2,LGO009", "--statistics", "letters"
+    )
+    assert counts.out.endswith(
+        "Found 2 findings (2 warnings) in 0 of 2 files and b.toml. 1 acknowledged.\n"
+    )
 
 
 def test_cli_baseline_from_configuration_relative_to_it(lgo_cli: Any, letters: Path) -> None:

@@ -12,7 +12,7 @@ from collections import Counter
 from lgo_check.model import FileReport, Finding
 from lgo_check.report.base import Reporter, ReportOptions, RunEnd
 from lgo_check.report.json_report import dumps
-from lgo_check.report.text import closing_line
+from lgo_check.report.text import WhereFindingsAre
 
 FORMATS = ("text", "json")
 
@@ -22,7 +22,7 @@ class StatisticsReporter(Reporter):
         super().__init__(options)
         self.as_json = as_json
         self.counts: Counter[tuple[str, str, str]] = Counter()
-        self.files_with_findings: set[str] = set()
+        self.where = WhereFindingsAre()
 
     def _count(self, findings: list[Finding]) -> None:
         for finding in findings:
@@ -30,15 +30,13 @@ class StatisticsReporter(Reporter):
 
     def file(self, report: FileReport) -> str:
         self._count(report.findings)
-        if report.findings:
-            self.files_with_findings.add(report.path)
+        self.where.file(report)
         return ""
 
     def finish(self, end: RunEnd) -> str:
         for late in end.late:
             self._count(late.findings)
-            if late.findings:
-                self.files_with_findings.add(late.path)
+            self.where.late(late)
         rows = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
         if self.as_json:
             listing = [
@@ -53,5 +51,5 @@ class StatisticsReporter(Reporter):
         ]
         if self.options.quiet:  # --quiet: the counts and nothing else
             return "".join(f"{line}\n" for line in lines)
-        closing = closing_line(end.summary, len(self.files_with_findings), self.options.color)
+        closing = self.where.closing_line(end.summary, self.options.color)
         return "\n".join([*lines, *([""] if lines else []), closing]) + "\n"

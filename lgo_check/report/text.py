@@ -8,6 +8,8 @@ escaped (``\\n``, ``\\x1b``), so one finding is always one line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lgo_check.model import (
     Acknowledged,
     Block,
@@ -66,7 +68,7 @@ class TextReporter(Reporter):
     def __init__(self, options: ReportOptions | None = None) -> None:
         super().__init__(options)
         self._groups = 0
-        self._files_with_findings: set[str] = set()
+        self._where = WhereFindingsAre()
 
     def _group(self, lines: list[str]) -> str:
         if not lines:
@@ -82,27 +84,57 @@ class TextReporter(Reporter):
         group.extend(finding_line(report.path, f, color) for f in report.findings)
         if self.options.show_acknowledged:
             group.extend(acknowledged_line(report.path, f, color) for f in report.acknowledged)
-        if report.findings:
-            self._files_with_findings.add(report.path)
+        self._where.file(report)
         return self._group(group)
 
     def finish(self, end: RunEnd) -> str:
         color = self.options.color
         parts = []
         for late in end.late:
-            if late.findings:
-                self._files_with_findings.add(late.path)
+            self._where.late(late)
             lines = [finding_line(late.path, f, color) for f in late.findings]
             if self.options.show_acknowledged:
                 lines.extend(acknowledged_line(late.path, f, color) for f in late.acknowledged)
             parts.append(self._group(lines))
         if not self.options.quiet:  # --quiet: the findings and nothing else
-            closing = closing_line(end.summary, len(self._files_with_findings), color)
+            closing = self._where.closing_line(end.summary, color)
             parts.append(("\n" if self._groups else "") + closing + "\n")
         return "".join(parts)
 
 
-def closing_line(summary: Summary, files_with: int, color: bool) -> str:
+class WhereFindingsAre:
+    """Which of the run's files have findings, for the closing line.
+
+    A finding known only at the end of the run may point at a file that is not
+    one of the letters (a stale entry of the baseline file): it is named after
+    the count, never counted as one of the run's files.
+    """
+
+    def __init__(self) -> None:
+        self._files: set[str] = set()
+        self._with_findings: set[str] = set()
+        self._elsewhere: set[str] = set()
+
+    def file(self, report: FileReport) -> None:
+        self._files.add(report.path)
+        if report.findings:
+            self._with_findings.add(report.path)
+
+    def late(self, late: FileReport) -> None:
+        if not late.findings:
+            return
+        if late.path in self._files:
+            self._with_findings.add(late.path)
+        else:
+            self._elsewhere.add(late.path)
+
+    def closing_line(self, summary: Summary, color: bool) -> str:
+        return closing_line(summary, len(self._with_findings), color, sorted(self._elsewhere))
+
+
+def closing_line(
+    summary: Summary, files_with: int, color: bool, elsewhere: Sequence[str] = ()
+) -> str:
     counts = ", ".join(
         _paint(_plural(summary.by_severity[s.value], s.value), _COLOURS[s], color)
         for s in Severity
@@ -111,7 +143,9 @@ def closing_line(summary: Summary, files_with: int, color: bool) -> str:
     if summary.findings:
         line = (
             f"Found {_plural(summary.findings, 'finding')} ({counts}) in "
-            f"{files_with} of {_plural(summary.files, 'file')}."
+            f"{files_with} of {_plural(summary.files, 'file')}"
+            + "".join(f" and {visible(path)}" for path in elsewhere)
+            + "."
         )
     else:
         line = f"No findings in {_plural(summary.files, 'file')}."

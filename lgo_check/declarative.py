@@ -20,13 +20,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    create_model,
     field_validator,
     model_validator,
 )
 
 from lgo_check.model import Concern, ConcernKind, Letter, Number, Severity, Span
-from lgo_check.rule import Hit, Rule, RuleOptions
+from lgo_check.rule import Hit, RuleFromSpec
 from lgo_check.tomlfile import TomlFileError, explain, read_toml
 from lgo_check.trends import TREND_PLACEHOLDERS, DeclarativeTrendRule, TrendSpec
 
@@ -216,28 +215,8 @@ def render(template: str | list[str], lookup: Callable[[str], Any]) -> str:
     return "".join(out)
 
 
-class DeclarativeRule(Rule):
+class DeclarativeRule(RuleFromSpec):
     """A rule defined by a RuleSpec; documentation and options come from the file."""
-
-    def __init__(self, spec: RuleSpec, source: Path) -> None:
-        self.spec = spec
-        self.source = source
-        self.code = spec.code  # type: ignore[misc]
-        self.name = spec.name  # type: ignore[misc]
-        self.severity = spec.severity  # type: ignore[misc]
-        self.Options = create_model(  # type: ignore[misc,call-overload]
-            f"Options_{spec.code}",
-            __base__=RuleOptions,
-            **{key: (_option_type(default), default) for key, default in spec.options.items()},
-        )
-
-    @property
-    def doc(self) -> str:
-        return f"{self.spec.summary}\n\n{self.spec.doc.strip()}"
-
-    @property
-    def summary(self) -> str:
-        return self.spec.summary
 
     def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
         if self.spec.concern is not None:
@@ -280,13 +259,6 @@ class DeclarativeRule(Rule):
                 return None
 
         return render(self.spec.message, lookup)
-
-
-def _option_type(default: Any) -> Any:
-    # A threshold written as 100 in the rule file may be set to 95.5 in config.
-    if isinstance(default, int | float) and not isinstance(default, bool):
-        return int | float
-    return type(default)
 
 
 def _concern_span(concern: Concern) -> Span:

@@ -30,11 +30,16 @@ import inspect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from lgo_check.model import Letter, RuleInfo, Severity, Span
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lgo_check.declarative import RuleSpec
 
 #: What every rule's code and name must look like (Python rules and rule files alike).
 CODE_PATTERN = re.compile(r"^[A-Z]{2,8}[0-9]{3,4}$")
@@ -139,3 +144,36 @@ def rule_problems(rule: object) -> list[str]:
     if type(rule).check is Rule.check:
         problems.append("it has no check method")
     return problems
+
+
+class RuleFromSpec(Rule):
+    """A rule whose code, name, severity, documentation and options come from a rule
+    file's ``[[rule]]`` table (letter rules and trend rules alike)."""
+
+    def __init__(self, spec: RuleSpec, source: Path) -> None:
+        self.spec = spec
+        self.source = source
+        self.code = spec.code  # type: ignore[misc]
+        self.name = spec.name  # type: ignore[misc]
+        self.severity = spec.severity  # type: ignore[misc]
+        self.Options = create_model(  # type: ignore[misc,call-overload]
+            f"Options_{spec.code}",
+            __base__=RuleOptions,
+            **{key: (_option_type(default), default) for key, default in spec.options.items()},
+        )
+
+    @property
+    def doc(self) -> str:
+        return f"{self.spec.summary}\n\n{inspect.cleandoc(self.spec.doc)}"
+
+    @property
+    def summary(self) -> str:
+        summary: str = self.spec.summary
+        return summary
+
+
+def _option_type(default: Any) -> Any:
+    # A threshold written as 100 in the rule file may be set to 95.5 in config.
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        return int | float
+    return type(default)

@@ -17,14 +17,13 @@ Declarative rule files express simple trends with a ``trend`` table (see
 
 from __future__ import annotations
 
-import inspect
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from lgo_check.bodies import (
     BLOCKS,
@@ -35,7 +34,7 @@ from lgo_check.bodies import (
     series_break,
 )
 from lgo_check.model import Finding, Letter, Number, Severity, Span
-from lgo_check.rule import Hit, Rule, RuleOptions
+from lgo_check.rule import Hit, Rule, RuleFromSpec, RuleOptions
 
 if TYPE_CHECKING:
     from lgo_check.declarative import RuleSpec
@@ -380,30 +379,13 @@ def record_value(record: LetterRecord, path: str) -> Any:
     return getattr(record, path, None) if not path.startswith("_") else None
 
 
-class DeclarativeTrendRule(BodyRule):
+class DeclarativeTrendRule(RuleFromSpec, BodyRule):
     """A trend rule defined by a rule file's ``[[rule]]`` table with a ``trend``."""
 
     def __init__(self, spec: RuleSpec, source: Path) -> None:
         assert spec.trend is not None
-        self.spec = spec
+        super().__init__(spec, source)
         self.trend = spec.trend
-        self.source = source
-        self.code = spec.code  # type: ignore[misc]
-        self.name = spec.name  # type: ignore[misc]
-        self.severity = spec.severity  # type: ignore[misc]
-        self.Options = create_model(  # type: ignore[misc,call-overload]
-            f"Options_{spec.code}",
-            __base__=RuleOptions,
-            **{key: (_option_type(default), default) for key, default in spec.options.items()},
-        )
-
-    @property
-    def doc(self) -> str:
-        return f"{self.spec.summary}\n\n{inspect.cleandoc(self.spec.doc)}"
-
-    @property
-    def summary(self) -> str:
-        return self.spec.summary
 
     def check_body(self, body: Body, options: Any) -> Iterator[BodyHit]:
         step = trend_step(self.trend, body, trend_threshold(self.trend, options))
@@ -442,12 +424,6 @@ class DeclarativeTrendRule(BodyRule):
         from lgo_check.declarative import render
 
         yield hit(render(self.spec.message, lookup), later, self.spec.evidence or self.trend.field)
-
-
-def _option_type(default: Any) -> Any:
-    if isinstance(default, int | float) and not isinstance(default, bool):
-        return int | float
-    return type(default)
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lgo_check import __version__
-from lgo_check.config import Config, ConfigError, find_config, load_config_file
+from lgo_check.config import Config
 from lgo_check.pack.content import Cover, Pack, build_pack
 
 PACK_FORMATS = ("html", "docx", "md")
@@ -66,16 +66,6 @@ def report_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     return parser
-
-
-def _config(args: argparse.Namespace) -> Config:
-    if args.isolated:
-        return Config()
-    if args.config is not None:
-        if not args.config.is_file():
-            raise ConfigError(f"{args.config}: no such configuration file")
-        return load_config_file(args.config) or Config().with_provenance(args.config)
-    return find_config(Path.cwd())
 
 
 def choose_format(output: Path | None, requested: str | None) -> str:
@@ -135,7 +125,9 @@ def cmd_report(argv: Sequence[str]) -> int:
     except PackError as exc:
         print(f"lgo-check: error: {exc}", file=sys.stderr)
         return 2
-    config = _config(args)
+    from lgo_check.cli import _load_config  # one way to find the configuration
+
+    config = _load_config(args)
     registry = build_registry(config)
     result = run(args.paths or [Path(".")], config, registry)
     # Findings over a body's years (trend rules) go in the sections of the letters they are on.

@@ -86,6 +86,16 @@ class OverviewBlock(Block):
     upheld: int | None = None
 
 
+#: The figures that are counts (integers, never rounded through floating point),
+#: read from the blocks' own field types.
+COUNT_FIELDS: frozenset[str] = frozenset(
+    name
+    for block in (UpheldBlock, ComplianceBlock, RemedyBlock, OverviewBlock)
+    for name, info in block.model_fields.items()
+    if info.annotation == (int | None)
+)
+
+
 class Statistics(Model):
     upheld: UpheldBlock = Field(default_factory=UpheldBlock)
     compliance: ComplianceBlock = Field(default_factory=ComplianceBlock)
@@ -186,6 +196,31 @@ class Finding(Model):
     end_column: int | None = None
     page: int | None = None
     snippet: str | None = None
+
+    @classmethod
+    def placed(
+        cls,
+        *,
+        rule_id: str,
+        rule: str,
+        severity: Severity,
+        message: str,
+        span: Span | None,
+        snippet: str | None,
+    ) -> Finding:
+        """A finding at a span; one with no span points at the start of the file."""
+        return cls(
+            rule_id=rule_id,
+            rule=rule,
+            severity=severity,
+            message=message,
+            line=span.line if span else 1,
+            column=span.column if span else 1,
+            end_line=span.end_line if span else 1,
+            end_column=span.end_column if span else 1,
+            page=span.page if span else None,
+            snippet=snippet,
+        )
 
 
 class Acknowledged(Finding):

@@ -60,16 +60,12 @@ def _finding(active: ActiveRule, hit: Hit, norm: NormalisedText | None) -> Findi
     span = hit.span
     if span is None and norm is not None:
         span = norm.line_span(1, page=1 if norm.paged else None)
-    return Finding(
+    return Finding.placed(
         rule_id=active.rule.code,
         rule=active.rule.name,
         severity=active.severity,
         message=hit.message,
-        line=span.line if span else 1,
-        column=span.column if span else 1,
-        end_line=span.end_line if span else 1,
-        end_column=span.end_column if span else 1,
-        page=span.page if span else None,
+        span=span,
         # A finding about something absent has no evidence text: its fingerprint must
         # not change with whatever happens to be on line 1.
         snippet=norm.snippet(hit.span) if (norm is not None and hit.span is not None) else None,

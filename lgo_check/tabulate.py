@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lgo_check.bodies import BLOCKS, FIGURES
-from lgo_check.model import FileReport, Severity
+from lgo_check.model import COUNT_FIELDS, FileReport, Severity
 from lgo_check.report.base import Reporter, RunEnd
 
 Cell = str | int | float | bool | dt.date | None
@@ -191,17 +191,7 @@ def write_jsonl(rows: Iterable[dict[str, Cell]], columns: Sequence[str], out: IO
 def _number_format(column: str) -> str | None:
     if column.endswith("_pct") or column.endswith("per_100k"):
         return "0.0"
-    if column.startswith("findings_") or column.split("_", 1)[-1] in {
-        "count",
-        "investigations",
-        "outcomes",
-        "upheld_base",
-        "dealt_with",
-        "not_for_us",
-        "assessed_and_closed",
-        "investigated",
-        "upheld",
-    }:
+    if column.startswith("findings_") or column.split("_", 1)[-1] in COUNT_FIELDS:
         return "0"
     return None
 

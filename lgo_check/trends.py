@@ -475,15 +475,11 @@ def check_bodies(
 
 def _finding(active: SelectedRule, body_hit: BodyHit) -> Finding:
     span = body_hit.span
-    return Finding(
+    return Finding.placed(
         rule_id=active.rule.code,
         rule=active.rule.name,
         severity=active.severity,
         message=body_hit.message,
-        line=span.line if span else 1,
-        column=span.column if span else 1,
-        end_line=span.end_line if span else 1,
-        end_column=span.end_column if span else 1,
-        page=span.page if span else None,
+        span=span,
         snippet=body_hit.snippet if span else None,
     )

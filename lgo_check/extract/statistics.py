@@ -29,20 +29,17 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from lgo_check.extract.layout import FLAGS, FigureSpec, LayoutSpec, Wording, statistics_wording
-from lgo_check.model import Block, Number, OverviewBlock, Problem, Span, Statistics, Status
+from lgo_check.model import (
+    COUNT_FIELDS,
+    Block,
+    Number,
+    OverviewBlock,
+    Problem,
+    Span,
+    Statistics,
+    Status,
+)
 from lgo_check.normalise import NormalisedText
-
-_INTEGER_FIELDS = {
-    "count",
-    "investigations",
-    "outcomes",
-    "upheld_base",
-    "dealt_with",
-    "not_for_us",
-    "assessed_and_closed",
-    "investigated",
-    "upheld",
-}
 
 _PEER_OF = {"rate_pct": "peer_average_pct", "per_100k": "peer_average_per_100k"}
 
@@ -690,7 +687,7 @@ def _take(
         taken = True
         span = _span(norm, section, a, b)
         for blk, fld in paths:
-            value = parse_number(text[a:b], fld in _INTEGER_FIELDS)
+            value = parse_number(text[a:b], fld in COUNT_FIELDS)
             if value is None:
                 reading.set_aside.setdefault(f"{blk}.{fld}", f'"{text[a:b]}" is not a whole number')
                 continue
@@ -752,7 +749,7 @@ def _take_row(
             continue
         span = _span(norm, section, a + found.start("value"), a + found.end("value"))
         for blk, fld in targets:
-            value = parse_number(found["value"], fld in _INTEGER_FIELDS)
+            value = parse_number(found["value"], fld in COUNT_FIELDS)
             if value is None:
                 reading.set_aside.setdefault(f"{blk}.{fld}", f'"{cell}" is not a whole number')
                 continue

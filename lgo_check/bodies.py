@@ -25,35 +25,25 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
 from lgo_check.model import (
+    BLOCK_MODELS,
+    FIGURE_FIELDS,
     BodyBreak,
     BodyLetter,
     BodyReport,
-    ComplianceBlock,
     FileReport,
     Letter,
     Number,
-    OverviewBlock,
-    RemedyBlock,
     Span,
-    UpheldBlock,
 )
 
 if TYPE_CHECKING:
     from lgo_check.runner import LetterDigest
 
 #: Every figure of a letter, as ``block.field`` (the paths rule files use), in report order.
+BLOCKS: tuple[str, ...] = tuple(BLOCK_MODELS)
 FIGURES: tuple[str, ...] = tuple(
-    f"{block}.{name}"
-    for block, model in (
-        ("upheld", UpheldBlock),
-        ("compliance", ComplianceBlock),
-        ("remedy", RemedyBlock),
-        ("overview", OverviewBlock),
-    )
-    for name in model.model_fields
-    if name not in ("status", "spans")
+    f"{block}.{name}" for block, names in FIGURE_FIELDS.items() for name in names
 )
-BLOCKS: tuple[str, ...] = ("upheld", "compliance", "remedy", "overview")
 
 # ---------------------------------------------------------------------------
 # Names

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from lgo_check.model import Concern, ConcernKind, Letter, Number, Severity, Span
+from lgo_check.model import BLOCK_MODELS, Concern, ConcernKind, Letter, Number, Severity, Span
 from lgo_check.rule import Hit, RuleFromSpec
 from lgo_check.tomlfile import TomlFileError, explain, read_toml
 from lgo_check.trends import TREND_PLACEHOLDERS, DeclarativeTrendRule, TrendSpec
@@ -37,7 +37,6 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-_BLOCKS = ("upheld", "compliance", "remedy", "overview")
 # {field} drops its fragment when the field is empty; {field?} renders as nothing.
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(\??)\}")
 _OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -163,8 +162,8 @@ class RuleSpec(BaseModel):
 
 def _check_path(path: str) -> None:
     head, _, rest = path.partition(".")
-    if head in _BLOCKS:
-        fields = _block_model(head).model_fields
+    if head in BLOCK_MODELS:
+        fields = BLOCK_MODELS[head].model_fields
         if rest not in fields or rest == "spans":
             raise ValueError(f"unknown field {path!r}; {head} has {', '.join(_names(fields))}")
     elif head not in Letter.model_fields or head in ("statistics", "concerns", "spans"):
@@ -175,15 +174,13 @@ def _names(fields: dict[str, Any]) -> list[str]:
     return [f for f in fields if f != "spans"]
 
 
-def _block_model(block: str) -> type[BaseModel]:
-    return type(getattr(Letter().statistics, block))
-
-
 def resolve(letter: Letter, path: str) -> tuple[Any, Span | None]:
     """The value at ``block.field`` (or a letter field) and the span it came from."""
     head, _, rest = path.partition(".")
-    if head in _BLOCKS:
+    if head in BLOCK_MODELS:
         block = getattr(letter.statistics, head)
+        if block is None:  # the overview, in letters before 2024-25
+            return None, None
         return getattr(block, rest), block.spans.get(rest)
     return getattr(letter, head), letter.spans.get(head)
 

@@ -86,11 +86,23 @@ class OverviewBlock(Block):
     upheld: int | None = None
 
 
+#: The statistics blocks, by their key in ``Statistics`` and in the JSON report.
+BLOCK_MODELS: dict[str, type[Block]] = {
+    "upheld": UpheldBlock,
+    "compliance": ComplianceBlock,
+    "remedy": RemedyBlock,
+    "overview": OverviewBlock,
+}
+#: Each block's figures, in the order the model declares them.
+FIGURE_FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(f for f in block.model_fields if f not in ("status", "spans"))
+    for name, block in BLOCK_MODELS.items()
+}
 #: The figures that are counts (integers, never rounded through floating point),
 #: read from the blocks' own field types.
 COUNT_FIELDS: frozenset[str] = frozenset(
     name
-    for block in (UpheldBlock, ComplianceBlock, RemedyBlock, OverviewBlock)
+    for block in BLOCK_MODELS.values()
     for name, info in block.model_fields.items()
     if info.annotation == (int | None)
 )

@@ -25,3 +25,12 @@ def test_optional_placeholder_renders_blank_and_closes_the_gap() -> None:
 
 def test_whole_numbers_print_without_a_decimal_point() -> None:
     assert render("{x} and {y}", {"x": 85.0, "y": 5.8}.get) == "85 and 5.8"
+
+
+def test_a_figure_of_a_block_the_letter_does_not_have_is_empty() -> None:
+    # Letters before 2024-25 have no complaint overview: a rule on it sees no value.
+    from lgo_check.declarative import resolve
+    from lgo_check.model import Letter
+
+    assert Letter().statistics.overview is None
+    assert resolve(Letter(), "overview.dealt_with") == (None, None)

@@ -23,23 +23,10 @@ from lgo_check.config import Config
 from lgo_check.engine import build_registry, check_letter, select_rules
 from lgo_check.extract import extract_letter
 from lgo_check.extract.layout import metadata_wording
-from lgo_check.model import Letter, Source
+from lgo_check.model import FIGURE_FIELDS, Letter, Source
 from lgo_check.normalise import normalise
 
 DRIFT = Path(__file__).resolve().parent / "drift"
-FIELDS = {
-    "overview": ["dealt_with", "not_for_us", "assessed_and_closed", "investigated", "upheld"],
-    "upheld": [
-        "rate_pct",
-        "peer_average_pct",
-        "count",
-        "per_100k",
-        "peer_average_per_100k",
-        "investigations",
-    ],
-    "compliance": ["rate_pct", "peer_average_pct", "outcomes"],
-    "remedy": ["rate_pct", "peer_average_pct", "count", "upheld_base"],
-}
 _CONFIG = Config()
 _RULES = select_rules(build_registry(_CONFIG), _CONFIG)
 _FORMATS = {".txt": "text", ".md": "markdown", ".html": "html"}
@@ -84,7 +71,7 @@ def wrong_and_unnamed(
 ) -> tuple[list[str], list[str]]:
     wrong, unnamed = [], []
     stats = letter.statistics.model_dump()
-    for block, fields in FIELDS.items():
+    for block, fields in FIGURE_FIELDS.items():
         for name in fields:
             path = f"{block}.{name}"
             want = truth.get(path)

@@ -18,7 +18,10 @@ from pydantic import (
     model_validator,
 )
 
-from lgo_check.model import ComplianceBlock, OverviewBlock, RemedyBlock, Status, UpheldBlock
+from lgo_check.model import (
+    FIGURE_FIELDS,
+    Status,
+)
 from lgo_check.tomlfile import TomlFileError, load_toml
 
 FLAGS = re.IGNORECASE | re.MULTILINE
@@ -79,27 +82,16 @@ def expand_template(template: str, placeholders: dict[str, str], depth: int = 0)
     return _PLACEHOLDER.sub(fill, _spaces(template))
 
 
-BLOCK_FIELDS: dict[str, frozenset[str]] = {
-    name: frozenset(f for f in model.model_fields if f not in ("status", "spans"))
-    for name, model in (
-        ("overview", OverviewBlock),
-        ("upheld", UpheldBlock),
-        ("compliance", ComplianceBlock),
-        ("remedy", RemedyBlock),
-    )
-}
-
-
 def _field_path(path: str) -> str:
     block, _, name = path.partition(".")
-    if name.rstrip("?") not in BLOCK_FIELDS.get(block, ()):
+    if name.rstrip("?") not in FIGURE_FIELDS.get(block, ()):
         raise ValueError(f"{path!r} is not a statistics field (block.field)")
     return path
 
 
 def _block(name: str) -> str:
-    if name not in BLOCK_FIELDS:
-        raise ValueError(f"{name!r} is not a statistics block ({', '.join(BLOCK_FIELDS)})")
+    if name not in FIGURE_FIELDS:
+        raise ValueError(f"{name!r} is not a statistics block ({', '.join(FIGURE_FIELDS)})")
     return name
 
 

@@ -160,6 +160,25 @@ class BodySection:
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
+    def at_a_glance(self) -> tuple[list[Statistic], list[str]]:
+        """The index table's row after body and year: its statistics, then its counts
+        (concerns, errors, warnings), in the order of :data:`INDEX_COLUMNS`."""
+        stats = {s.key: s for s in self.statistics}
+        counts = [len(self.concerns), self.count(Severity.error), self.count(Severity.warning)]
+        return [stats[key] for key in ("upheld_rate", "compliance")], [str(n) for n in counts]
+
+
+#: The columns of the index table across bodies, in every format.
+INDEX_COLUMNS = (
+    "Body",
+    "Year",
+    "Upheld rate (similar bodies)",
+    "Compliance (similar bodies)",
+    "Concerns",
+    "Errors",
+    "Warnings",
+)
+
 
 @dataclass
 class Cover:

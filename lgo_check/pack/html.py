@@ -13,6 +13,7 @@ from html import escape
 from lgo_check.model import Severity
 from lgo_check.pack.content import (
     CASE_SELECTION_YEAR,
+    INDEX_COLUMNS,
     MARKS,
     TREND_MEASURES,
     BodySection,
@@ -271,24 +272,17 @@ def _index(pack: Pack) -> str:
     out = [
         '<section id="index" aria-labelledby="index-h"><h2 id="index-h">All bodies</h2>'
         "<table><caption>Each body's letter at a glance</caption><thead><tr>"
-        '<th scope="col">Body</th><th scope="col">Year</th>'
-        '<th scope="col">Upheld rate (similar bodies)</th>'
-        '<th scope="col">Compliance (similar bodies)</th>'
-        '<th scope="col">Concerns</th><th scope="col">Errors</th>'
-        '<th scope="col">Warnings</th></tr></thead><tbody>'
+        + "".join(f'<th scope="col">{_e(c)}</th>' for c in INDEX_COLUMNS)
+        + "</tr></thead><tbody>"
     ]
     for body in pack.bodies:
-        stats = {s.key: s for s in body.statistics}
-        cells = []
-        for key in ("upheld_rate", "compliance"):
-            s = stats[key]
-            cells.append(f"<td>{_mark(s.status)} {_e(s.brief)}</td>")
+        stats, counts = body.at_a_glance()
+        cells = "".join(f"<td>{_mark(s.status)} {_e(s.brief)}</td>" for s in stats)
         out.append(
             f'<tr><th scope="row"><a href="#{body.anchor}">{_e(body.name)}</a></th>'
-            f"<td>{_e(body.year or '?')}</td>{''.join(cells)}"
-            f'<td class="num">{len(body.concerns)}</td>'
-            f'<td class="num">{body.count(Severity.error)}</td>'
-            f'<td class="num">{body.count(Severity.warning)}</td></tr>'
+            f"<td>{_e(body.year or '?')}</td>{cells}"
+            + "".join(f'<td class="num">{n}</td>' for n in counts)
+            + "</tr>"
         )
     out.append("</tbody></table></section>")
     return "".join(out)

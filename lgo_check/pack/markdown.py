@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import re
 
-from lgo_check.model import Severity
-from lgo_check.pack.content import MARKS, TREND_MEASURES, BodySection, Figure, Mark, Pack
+from lgo_check.pack.content import (
+    INDEX_COLUMNS,
+    MARKS,
+    TREND_MEASURES,
+    BodySection,
+    Figure,
+    Mark,
+    Pack,
+)
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 # Only what would open a block: "# x", "- x", "+ x", "1. x", "1) x".
@@ -125,32 +132,16 @@ def render_markdown(pack: Pack) -> str:
         out += ["## All bodies", ""]
         rows = []
         for b in pack.bodies:
-            stats = {s.key: s for s in b.statistics}
+            stats, counts = b.at_a_glance()
             rows.append(
                 [
                     md(b.name),
                     md(b.year or "?"),
-                    *(
-                        f"{_mark(stats[k].status)} {md(stats[k].brief)}".strip()
-                        for k in ("upheld_rate", "compliance")
-                    ),
-                    str(len(b.concerns)),
-                    str(b.count(Severity.error)),
-                    str(b.count(Severity.warning)),
+                    *(f"{_mark(s.status)} {md(s.brief)}".strip() for s in stats),
+                    *counts,
                 ]
             )
-        out += _table(
-            [
-                "Body",
-                "Year",
-                "Upheld rate (similar bodies)",
-                "Compliance (similar bodies)",
-                "Concerns",
-                "Errors",
-                "Warnings",
-            ],
-            rows,
-        )
+        out += _table(list(INDEX_COLUMNS), rows)
     if not pack.bodies:
         out += ["No annual review letter was found under the paths given.", ""]
     for body in pack.bodies:

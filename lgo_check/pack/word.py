@@ -18,8 +18,15 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
-from lgo_check.model import Severity
-from lgo_check.pack.content import MARKS, TREND_MEASURES, BodySection, Figure, Pack, clean
+from lgo_check.pack.content import (
+    INDEX_COLUMNS,
+    MARKS,
+    TREND_MEASURES,
+    BodySection,
+    Figure,
+    Pack,
+    clean,
+)
 
 
 @dataclass(frozen=True)
@@ -213,32 +220,16 @@ def render_docx(pack: Pack) -> bytes:
         w.heading("All bodies", level=1)
         rows = []
         for b in pack.bodies:
-            stats = {s.key: s for s in b.statistics}
+            stats, counts = b.at_a_glance()
             rows.append(
                 [
                     b.name,
                     b.year or "?",
-                    *(
-                        f"{stats[k].status.symbol} {stats[k].status.word} {stats[k].brief}".strip()
-                        for k in ("upheld_rate", "compliance")
-                    ),
-                    str(len(b.concerns)),
-                    str(b.count(Severity.error)),
-                    str(b.count(Severity.warning)),
+                    *(f"{s.status.symbol} {s.status.word} {s.brief}".strip() for s in stats),
+                    *counts,
                 ]
             )
-        w.table(
-            [
-                "Body",
-                "Year",
-                "Upheld rate (similar bodies)",
-                "Compliance (similar bodies)",
-                "Concerns",
-                "Errors",
-                "Warnings",
-            ],
-            rows,
-        )
+        w.table(list(INDEX_COLUMNS), rows)
     if not pack.bodies:
         w.paragraph("No annual review letter was found under the paths given.")
     for n, body in enumerate(pack.bodies):

@@ -1,4 +1,4 @@
-"""The concern corpus is well formed, and the sealed round 7 shares no wording with training."""
+"""The concern corpus is well formed, and the sealed rounds share no wording with training."""
 
 from __future__ import annotations
 
@@ -26,8 +26,12 @@ def train() -> list[dict[str, Any]]:
 
 
 def round_7() -> list[dict[str, Any]]:
+    return sealed_round(7)
+
+
+def sealed_round(number: int) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = json.loads(
-        (HERE / "untuned-round-7.json").read_text(encoding="utf-8")
+        (HERE / f"untuned-round-{number}.json").read_text(encoding="utf-8")
     )
     return items
 
@@ -73,3 +77,35 @@ def test_round_7_shares_no_eight_word_run_with_the_training_data() -> None:
         if any(tuple(ws[i : i + size]) in sealed for i in range(len(ws) - size + 1)):
             borrowed.append(row["id"])
     assert borrowed == []
+
+
+def test_round_8_is_in_the_scorers_format() -> None:
+    items = sealed_round(8)
+    assert [item["id"] for item in items] == [f"R8-{i:03d}" for i in range(1, len(items) + 1)]
+    assert len(items) >= 100
+    for item in items:
+        assert item["source"] == "written" and item["in_range"] is True, item["id"]
+        kinds = item["kinds"]
+        assert kinds == ["no_concern"] or (kinds and set(kinds) <= SCORER_KINDS), item["id"]
+        assert re.fullmatch(r"20\d\d-\d\d", item["year"]), item["id"]
+        assert item["share_pct"] is None or 0 <= item["share_pct"] <= 100, item["id"]
+    per_kind = Counter(kind for item in items for kind in item["kinds"])
+    assert min(per_kind[k] for k in SCORER_KINDS) >= 15, per_kind
+    assert per_kind["no_concern"] >= 25, per_kind
+
+
+def test_round_8_shares_no_eight_word_run_with_training_or_round_7() -> None:
+    """Round 8 is sealed and written apart: no run of eight words in common with either."""
+    size = 8
+    sealed = set()
+    for item in sealed_round(8):
+        ws = words(item["text"])
+        sealed |= {tuple(ws[i : i + size]) for i in range(len(ws) - size + 1)}
+    others = [(row["id"], row["text"]) for row in train()]
+    others += [(item["id"], item["text"]) for item in round_7()]
+    shared = []
+    for ident, text in others:
+        ws = words(text)
+        if any(tuple(ws[i : i + size]) in sealed for i in range(len(ws) - size + 1)):
+            shared.append(ident)
+    assert shared == []

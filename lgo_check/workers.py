@@ -1,10 +1,15 @@
 """Checking files in parallel, and the per-file time limit that covers every stage.
 
-``jobs == 1``: files are checked in this process. A ``SIGALRM`` timer raises
-:class:`~lgo_check.isolation.FileTimeout` when a file's time is up (Python checks
-for it between bytecodes, so a rule looping for ever is stopped), and a watchdog
-thread ends the run, with a message, if a file is stuck in compiled code that
-never returns to Python: a run never hangs.
+``jobs == 1``: files are checked in this process, one at a time, by one checker
+thread, while the calling thread waits for each file's outcome with the file's
+deadline. Past the deadline it raises :class:`~lgo_check.isolation.FileTimeout` in
+the checker thread (Python checks for it between bytecodes, so a rule looping for
+ever, even one deaf to signals, is stopped) and the file is reported as timed out.
+If the checker still does not answer (stuck in compiled code or a system call that
+nothing in the process can end), it is left behind, the file is reported as timed
+out all the same, and a fresh checker thread takes the next file: the run goes on
+and no other file loses its report. (Only code that holds Python's lock for ever
+stops every thread; worker processes can be killed instead.)
 
 ``jobs >= 2``: worker processes are forked from this one once the pipeline is
 built (spaCy and the matchers loaded once, shared copy-on-write), and each is given
@@ -23,8 +28,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -44,9 +49,11 @@ if TYPE_CHECKING:
 ALARM_HEADROOM_SECONDS = 0.5
 #: How long past its limit a worker may take to report its own timeout before it is killed.
 KILL_GRACE_SECONDS = 2.0
-#: How long past its limit an in-process file may run before the run is ended:
-#: half the limit again, and at least this.
-WATCHDOG_GRACE_SECONDS = 2.0
+#: How long an in-process file may take, after being told to stop at its limit,
+#: before its checker thread is left behind and a fresh one takes the next file.
+ABANDON_GRACE_SECONDS = 2.0
+#: The checker thread's stack: as deep as a main thread's may be (parsers recurse).
+CHECKER_STACK_BYTES = 64 * 1024 * 1024
 #: Files handed out ahead of the next one to write, per worker.
 WINDOW_PER_WORKER = 4
 #: A worker is replaced by a fresh fork after this many files: what a long-lived
@@ -117,49 +124,107 @@ def check_one(pipeline: Pipeline, target: Target, alarm: Alarm) -> FileOutcome:
         return pipeline.timed_out(target)
 
 
-class _Watchdog:
-    """Ends the run if one file runs far past its limit in uninterruptible code."""
+class _Checker:
+    """A thread that checks one file at a time for the thread that waits on it.
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds + max(WATCHDOG_GRACE_SECONDS, seconds / 2)
-        self._current: tuple[str, float] | None = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="lgo-check-watchdog", daemon=True)
+    One per process, kept between runs (a PDF helper process started from it lives
+    as long as it does), replaced only when one is left behind.
+    """
 
-    def __enter__(self) -> _Watchdog:
-        self._thread.start()
-        return self
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[tuple[Pipeline, Target] | None] = queue.SimpleQueue()
+        self.results: queue.SimpleQueue[FileOutcome] = queue.SimpleQueue()
+        self.pid = os.getpid()
+        #: Left behind: if it ever comes back from where it was stuck, it ends.
+        self.retired = False
+        previous: int | None = threading.stack_size()
+        try:
+            threading.stack_size(CHECKER_STACK_BYTES)
+        except (ValueError, RuntimeError):  # a platform that fixes the size
+            previous = None
+        try:
+            self.thread = threading.Thread(target=self._serve, name="lgo-check", daemon=True)
+            self.thread.start()
+        finally:
+            if previous is not None:
+                threading.stack_size(previous)
 
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
+    def _serve(self) -> None:
+        while True:
+            try:
+                job = self.jobs.get()
+                if job is None:
+                    return
+                pipeline, target = job
+                try:
+                    outcome = pipeline.check(target)
+                except FileTimeout:
+                    outcome = pipeline.timed_out(target)
+                self.results.put(outcome)
+            except FileTimeout:  # a stop that came after its file was done
+                if self.retired:
+                    return
 
-    def file(self, display: str | None) -> None:
-        self._current = (display, time.monotonic()) if display is not None else None
+    def stop_current(self) -> None:
+        """Raise FileTimeout in the checker thread, wherever it is in Python code."""
+        import ctypes
 
-    def _watch(self) -> None:
-        while not self._done.wait(min(1.0, self.seconds / 4)):
-            current = self._current
-            if current is not None and time.monotonic() - current[1] > self.seconds:
-                sys.stderr.write(
-                    f"lgo-check: error: {current[0]!r} is still being checked "
-                    f"{self.seconds:g} s after it started, in code that cannot be interrupted; "
-                    "stopping the run (with --jobs 2 or more such a file is skipped instead)\n"
-                )
-                sys.stderr.flush()
-                with suppress(Exception):  # what is already reported is kept
-                    sys.stdout.flush()
-                os._exit(2)
+        ident = self.thread.ident
+        if ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(ident), ctypes.py_object(FileTimeout)
+            )
+
+    def check(self, pipeline: Pipeline, target: Target) -> FileOutcome | None:
+        """The file's outcome, or None if the checker is stuck in it and must be left."""
+        seconds = pipeline.limits.max_seconds
+        self.jobs.put((pipeline, target))
+        try:
+            return self.results.get(timeout=seconds + ALARM_HEADROOM_SECONDS)
+        except queue.Empty:
+            pass
+        self.stop_current()
+        try:
+            return self.results.get(timeout=ABANDON_GRACE_SECONDS)
+        except queue.Empty:
+            return None
+
+
+_checker: _Checker | None = None
+
+
+def _the_checker() -> _Checker:
+    global _checker
+    if _checker is None or _checker.pid != os.getpid() or not _checker.thread.is_alive():
+        _checker = _Checker()
+    return _checker
+
+
+def _abandon(checker: _Checker) -> None:
+    """Leave a checker behind (stuck, or between files of a run that ended early)."""
+    global _checker
+    if _checker is checker:
+        _checker = None
+    checker.retired = True
+    checker.jobs.put(None)
 
 
 def check_in_process(targets: Sequence[Target], pipeline: Pipeline) -> Iterator[FileOutcome]:
-    seconds = pipeline.limits.max_seconds
-    with Alarm(seconds) as alarm, _Watchdog(seconds) as watchdog:
+    checker = _the_checker()
+    finished = False
+    try:
         for target in targets:
-            watchdog.file(target.display)
-            outcome = check_one(pipeline, target, alarm)
-            watchdog.file(None)
+            outcome = checker.check(pipeline, target)
+            if outcome is None:
+                _abandon(checker)
+                outcome = pipeline.timed_out(target)
+                checker = _the_checker()
             yield outcome
+        finished = True
+    finally:
+        if not finished:  # interrupted (Ctrl-C) or closed early: stop what it is doing
+            checker.stop_current()
+            _abandon(checker)
 
 
 # --- worker processes ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,8 @@ class Stuck(Rule):
             how = os.environ.get("LGO_TEST_HOW", "loop")
             if how == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
-            if how == "deaf":  # no timer can reach it: only killing the process can
-                signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            if how == "deaf":  # no timer's signal reaches it
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             while True:
                 pass
         yield Hit("checked by the stuck rule's pack")
@@ -123,21 +124,27 @@ def test_the_timeout_reads_the_same_whatever_the_jobs(
     assert one.out == two.out
 
 
-def test_a_worker_deaf_to_its_timer_is_killed_and_replaced(
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_loop_deaf_to_the_timer_is_stopped(
     lgo_cli: Any,
     install_plugin: Installer,
     lgo_workdir: Path,
     monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
 ) -> None:
+    """In process the loop is stopped by an exception raised in its thread; a worker
+    deaf to its timer is killed and replaced."""
     monkeypatch.setenv("LGO_TEST_HOW", "deaf")
     install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
     _corpus(lgo_workdir, with_loop=True)
     (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
-    result = lgo_cli("--format", "json", "-j", "2", ".")
+    result = lgo_cli("--format", "json", "-j", jobs, ".")
     assert result.code == 1, result
     files = {f["path"]: f for f in result.json()["files"]}
     assert "longer than the limit of 1 s" in files["i-stuck.txt"]["error"]
     assert all(files[name]["checked"] for name in ("a-text.txt", "j-after.txt"))
+    if jobs == "1":  # stopped, not left spinning beside a fresh checker thread
+        assert [t.name for t in threading.enumerate()].count("lgo-check") == 1
 
 
 def test_a_worker_that_dies_is_reported_against_its_file(
@@ -159,25 +166,68 @@ def test_a_worker_that_dies_is_reported_against_its_file(
     assert all(f["checked"] for name, f in files.items() if name[0] in "abdhj")
 
 
-def test_in_process_run_never_hangs_on_uninterruptible_code(
-    install_plugin: Installer, lgo_workdir: Path
+BLOCKED_IN_C = '''
+import ctypes, os, signal
+from lgo_check.hookspecs import hookimpl
+from lgo_check.model import Severity
+from lgo_check.rule import Hit, Rule
+
+
+class Blocked(Rule):
+    """A rule that waits in C, with the timer's signal blocked, on Loopford's letter."""
+
+    code = "STUCK002"
+    name = "blocked-on-loopford"
+    severity = Severity.note
+
+    def check(self, letter, options):
+        if "Loopford" in (letter.organisation or ""):
+            # Neither a timer nor an exception raised in this thread can end these.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            if os.environ.get("LGO_TEST_HOW") == "read":
+                reader, _writer = os.pipe()
+                os.read(reader, 1)
+            ctypes.CDLL(None).sleep(3600)
+        yield Hit("checked by the blocking rule's pack")
+
+
+@hookimpl
+def lgo_check_rules():
+    return [Blocked]
+'''
+
+
+@pytest.mark.parametrize("how", ["sleep", "read"])
+def test_in_process_run_skips_a_file_stuck_in_uninterruptible_code(
+    install_plugin: Installer, lgo_workdir: Path, how: str
 ) -> None:
-    """With -j 1 a file stuck where no timer reaches ends the run (status 2), never a hang."""
-    site = install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
-    _letter(lgo_workdir, "a.txt")
-    _letter(lgo_workdir, "b-stuck.txt", body="Loopford")
+    """With -j 1, a file stuck where nothing in the process can stop it is reported as
+    timed out, and every later file is still checked and reported: the same bytes as
+    with worker processes, and an honest exit status."""
+    site = install_plugin("blocked-pack", "blocked", "blocked_lgo_pack", BLOCKED_IN_C)
+    _corpus(lgo_workdir, with_loop=True)
     (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(site), "LGO_TEST_HOW": "deaf"}
-    done = subprocess.run(
-        [sys.executable, "-m", "lgo_check", "-j", "1", "."],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert done.returncode == 2
-    assert "'b-stuck.txt' is still being checked" in done.stderr
-    assert "a.txt" in done.stdout  # what was done before is written
+    env = {**os.environ, "PYTHONPATH": str(site), "LGO_TEST_HOW": how}
+    outputs = {}
+    for jobs in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "lgo_check", "--format", "json", "-j", jobs, "."],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert done.returncode == 1, (jobs, done.stderr)
+        outputs[jobs] = done.stdout
+    assert outputs["1"] == outputs["2"]
+    files = {f["path"]: f for f in json.loads(outputs["1"])["files"]}
+    assert len(files) == 14
+    stuck = files["i-stuck.txt"]
+    assert not stuck["checked"]
+    assert "checking took longer than the limit of 1 s" in stuck["error"]
+    after = files["j-after.txt"]
+    assert after["checked"]
+    assert "checked by the blocking rule's pack" in {f["message"] for f in after["findings"]}
 
 
 def test_jobs_from_configuration_and_command_line(lgo_cli: Any, lgo_workdir: Path) -> None:

@@ -25,6 +25,14 @@ def train() -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
+def batches() -> dict[str, list[dict[str, Any]]]:
+    """Every training file (train.jsonl and the later train-*.jsonl batches), by name."""
+    return {
+        path.name: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for path in sorted(HERE.glob("train*.jsonl"))
+    }
+
+
 def round_7() -> list[dict[str, Any]]:
     return sealed_round(7)
 
@@ -54,6 +62,20 @@ def test_training_file_is_well_formed_sorted_and_large_enough() -> None:
     assert len({row["text"] for row in rows}) == len(rows)
 
 
+def test_every_batch_is_well_formed_and_sorted() -> None:
+    seen: set[str] = set()
+    for name, rows in batches().items():
+        ids = [row["id"] for row in rows]
+        assert ids == sorted(ids), name
+        assert len({row["text"] for row in rows}) == len(rows), name
+        for row in rows:
+            assert set(row) == {"id", "text", "kinds", "note"}, (name, row["id"])
+            assert set(row["kinds"]) <= TRAIN_KINDS, (name, row["id"])
+            assert len(row["kinds"]) == len(set(row["kinds"])), (name, row["id"])
+            assert row["id"] not in seen, (name, row["id"])
+            seen.add(row["id"])
+
+
 def test_round_7_is_in_the_scorers_format() -> None:
     items = round_7()
     assert len({item["id"] for item in items}) == len(items) >= 80
@@ -72,7 +94,7 @@ def test_round_7_shares_no_eight_word_run_with_the_training_data() -> None:
         ws = words(item["text"])
         sealed |= {tuple(ws[i : i + size]) for i in range(len(ws) - size + 1)}
     borrowed = []
-    for row in train():
+    for row in (row for rows in batches().values() for row in rows):
         ws = words(row["text"])
         if any(tuple(ws[i : i + size]) in sealed for i in range(len(ws) - size + 1)):
             borrowed.append(row["id"])

@@ -1,21 +1,24 @@
 """PDF reading cost against the floor of bare pypdfium2 text extraction of the same pages.
 
-python benchmarks/bench_pdf.py [--compare OLD_PDF_MODULE.py] [PDF ...]
+python benchmarks/bench_pdf.py [--rounds N] [--compare OLD_PDF_MODULE.py] [PDF ...]
 
 Without PDFs it lays out the test letters (tests/letters/*.txt) as PDFs the way
-tests/documents.py does, three or four pages each. For each letter it times, in a
-warm process (median of 15 rounds):
+tests/documents.py does, three or four pages each. Every round reads every letter
+once with each reader, the readers interleaved so that load on the machine hits
+all of them alike; it prints the median round per letter, in CPU time (this
+process, plus the helper process where there is one) and in wall time:
 
 - floor: open the document, and for each page load PDFium's text page and take
   its text (``get_text_range``): the least any PDF reader must do;
-- in-process: ``PdfLoader.load`` reading in this process (reading order rebuilt,
-  source map kept): the cost the reading order adds to the floor;
+- in-process: ``PdfLoader.load`` reading in this process (reading order rebuilt):
+  the cost the reading order adds to the floor;
 - helper: ``PdfLoader.load`` as lgo-check runs it, PDFium in a helper process
-  that is stopped at the memory and time limits (adds the round trip);
+  that is stopped at the memory and time limits (adds the round trip); its CPU
+  time is this process's plus the helper's (``/proc/PID/schedstat``);
 - with ``--compare``, the same for another version of ``lgo_check/load/pdf.py``
-  (e.g. ``git show OLDREV:lgo_check/load/pdf.py > /tmp/old_pdf.py``).
+  (e.g. ``git show OLDREV:lgo_check/load/pdf.py > /tmp/old_pdf.py``), in process.
 
-It prints the medians over the letters and the ratio to the floor.
+The shared 2-core machine makes wall times noisy; CPU times are the steadier figure.
 """
 
 from __future__ import annotations
@@ -38,17 +41,38 @@ from lgo_check.load.pdf import PdfLoader
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def median_ms(funcs: list[Callable[[], object]], rounds: int = 15) -> list[float]:
-    """Median time of each function; rounds interleaved, so load on the machine hits all."""
-    times: list[list[float]] = [[] for _ in funcs]
-    for func in funcs:
+def helper_cpu_seconds() -> float:
+    """CPU time the PDF helper process has used so far (0 if there is none)."""
+    from lgo_check.load import pdfworker
+
+    helper = pdfworker._helper
+    if helper is None:
+        return 0.0
+    try:
+        with open(f"/proc/{helper.process.pid}/schedstat", "rb") as stat:
+            return int(stat.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def rounds_ms(
+    funcs: dict[str, Callable[[], object]], rounds: int
+) -> dict[str, tuple[float, float]]:
+    """(CPU, wall) of the median round of each function, in ms; rounds interleaved."""
+    cpu: dict[str, list[float]] = {name: [] for name in funcs}
+    wall: dict[str, list[float]] = {name: [] for name in funcs}
+    for func in funcs.values():
         func()
     for _ in range(rounds):
-        for func, own in zip(funcs, times, strict=True):
-            start = time.perf_counter()
+        for name, func in funcs.items():
+            helper, own, started = helper_cpu_seconds(), time.process_time(), time.perf_counter()
             func()
-            own.append(time.perf_counter() - start)
-    return [statistics.median(own) * 1000 for own in times]
+            wall[name].append(time.perf_counter() - started)
+            cpu[name].append(time.process_time() - own + helper_cpu_seconds() - helper)
+    return {
+        name: (statistics.median(cpu[name]) * 1000, statistics.median(wall[name]) * 1000)
+        for name in funcs
+    }
 
 
 def floor(data: bytes) -> None:
@@ -84,35 +108,42 @@ def loader_from(path: Path) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--compare", type=Path, help="another version of lgo_check/load/pdf.py")
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("pdfs", nargs="*", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         pdfs = args.pdfs or test_letter_pdfs(Path(tmp))
+        files = [(pdf, pdf.read_bytes()) for pdf in pdfs]
+        pages = [len(pypdfium2.PdfDocument(data)) for _, data in files]
         in_process = PdfLoader()
         in_process.isolated = False
         loaders = {"in-process": in_process, "helper": PdfLoader()}
         if args.compare:
-            loaders["compared"] = loader_from(args.compare)
-        rows: dict[str, list[float]] = {"floor": [], **{name: [] for name in loaders}}
-        pages = []
-        for pdf in pdfs:
-            data = pdf.read_bytes()
-            pages.append(len(pypdfium2.PdfDocument(data)))
-            funcs: list[Callable[[], object]] = [lambda data=data: floor(data)]
-            funcs += [
-                lambda loader=loader, pdf=pdf, data=data: loader.load(
-                    pdf, data, pdf.name, Limits().started()
-                )
-                for loader in loaders.values()
+            compared = loader_from(args.compare)
+            compared.isolated = False
+            loaders["compared"] = compared
+
+        def reading(loader: Any) -> Callable[[], object]:
+            return lambda: [
+                loader.load(pdf, data, pdf.name, Limits().started()) for pdf, data in files
             ]
-            for name, measured in zip(rows, median_ms(funcs), strict=True):
-                rows[name].append(measured)
-    print(f"{len(pdfs)} PDF letters, {min(pages)}-{max(pages)} pages; per letter, warm process")
-    base = statistics.median(rows["floor"])
-    for name, times in rows.items():
-        ratio = statistics.median(t / f for t, f in zip(times, rows["floor"], strict=True))
-        print(f"  {name:<11} median {statistics.median(times):6.2f} ms   {ratio:5.2f}x the floor")
-    print(f"  (floor: median {base:.2f} ms)")
+
+        funcs: dict[str, Callable[[], object]] = {
+            "floor": lambda: [floor(data) for _, data in files],
+            **{name: reading(loader) for name, loader in loaders.items()},
+        }
+        measured = rounds_ms(funcs, args.rounds)
+    n = len(files)
+    print(
+        f"{n} PDF letters, {min(pages)}-{max(pages)} pages; per letter, warm process, "
+        f"median of {args.rounds} rounds"
+    )
+    base_cpu, base_wall = measured["floor"]
+    for name, (cpu, wall) in measured.items():
+        print(
+            f"  {name:<11} CPU {cpu / n:6.2f} ms  {cpu / base_cpu:5.2f}x the floor   "
+            f"wall {wall / n:6.2f} ms  {wall / base_wall:5.2f}x"
+        )
 
 
 if __name__ == "__main__":

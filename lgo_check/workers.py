@@ -350,6 +350,13 @@ def check_in_workers(
 
 def check_all(targets: Sequence[Target], pipeline: Pipeline, jobs: int) -> Iterator[FileOutcome]:
     """Each target's outcome, in the targets' order, with ``jobs`` processes."""
+    if targets and jobs <= 1:
+        # The PDF reader's helper process starts while the pipeline warms up.
+        from lgo_check.load.pdf import PdfLoader
+
+        for loader in pipeline.loaders:
+            if isinstance(loader, PdfLoader):
+                loader.prepare(targets)
     if targets:
         # Built once, here, outside any file's time limit (and before workers fork).
         pipeline.warm()

@@ -43,13 +43,13 @@ from __future__ import annotations
 
 import ctypes
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from lgo_check.load import Limits, LoadError
+from lgo_check.load import Limits, LoadError, Target
 
 if TYPE_CHECKING:
     from lgo_check.model import Source
@@ -109,6 +109,10 @@ class _Fragment:
         self.size = max(self.size, size)
 
 
+def _left(fragment: _Fragment) -> float:
+    return fragment.x0
+
+
 @dataclass
 class _Row:
     fragments: list[_Fragment]
@@ -121,7 +125,9 @@ class _Row:
         self.top = max(self.top, fragment.top)
 
     def line(self) -> str:
-        return " ".join(f.text for f in sorted(self.fragments, key=lambda f: f.x0))
+        if len(self.fragments) == 1:
+            return self.fragments[0].text
+        return " ".join(f.text for f in sorted(self.fragments, key=_left))
 
 
 @dataclass
@@ -143,7 +149,13 @@ _NOT_TEXT[0x02] = "-"  # PDFium's mark for a hyphen at the end of a line
 _NOT_TEXT.update({0x09: " ", 0x0A: " ", 0x0D: " "})
 _NOT_TEXT.update(_LIGATURES)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: What ``clean_text`` changes beyond spaces (line breaks end PDFium's lines, never inside one).
+_UNCLEAN = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f\ufb00-\ufb06\ufffe\uffff\ud800-\udfff]")
 _LINE = re.compile(r"[^\r\n]+")
+
+
+def _single_spaced(text: str) -> str:
+    return " ".join(text.split())
 
 
 def clean_text(text: str) -> str:
@@ -168,6 +180,8 @@ class _TextPage:
     generated line break between lines. ``FPDFText_CountRects`` over a range of
     characters gives one box per text object in it, so a line's objects, and the
     gaps between them, come from a few calls, never one call per character.
+    ``textpage`` is PDFium's raw handle (not pypdfium2's wrapper, whose handle is a
+    Python property looked up on every call).
     """
 
     def __init__(self, textpage: Any, raw: Any, chars: int) -> None:
@@ -181,10 +195,8 @@ class _TextPage:
         self.text = text
         #: Whether text index and character index are the same (no slot left out).
         self.aligned = written == chars
-        self._left, self._top = ctypes.c_double(), ctypes.c_double()
-        self._right, self._bottom = ctypes.c_double(), ctypes.c_double()
-        self._x, self._y = ctypes.c_double(), ctypes.c_double()
-        self._loose = raw.FS_RECTF()
+        #: Whether any text needs more than its spaces made single (see ``clean_text``).
+        self.unclean = _UNCLEAN.search(text) is not None
 
     def char_index(self, text_index: int) -> int:
         if self.aligned:
@@ -198,91 +210,110 @@ class _TextPage:
 
     def lines(self) -> Iterator[tuple[int, int]]:
         """PDFium's lines as character ranges [start, end)."""
+        if self.aligned:
+            for match in _LINE.finditer(self.text):
+                yield match.span()
+            return
         for match in _LINE.finditer(self.text):
             start, end = self.char_index(match.start()), self.char_index(match.end() - 1) + 1
             if 0 <= start < end:
                 yield start, end
 
-    def boxes(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
-        """(left, bottom, right, top) of each text object among the characters."""
-        raw, page = self.raw, self.textpage
-        out = []
-        for number in range(raw.FPDFText_CountRects(page, start, count)):
-            raw.FPDFText_GetRect(page, number, self._left, self._top, self._right, self._bottom)
-            out.append((self._left.value, self._bottom.value, self._right.value, self._top.value))
-        return out
-
     def object_start(self, start: int, end: int, number: int, after: int) -> int:
         """The first character of the ``number``-th text object in [start, end).
 
         Binary search on the count of objects in a growing range (at least
-        ``after + 1``): a dozen calls, each a loop in PDFium's own code.
+        ``after + 1``): a few calls, each a loop in PDFium's own code.
         """
+        count_rects, textpage = self.raw.FPDFText_CountRects, self.textpage
         low, high = after + 1 - start, end - start
         while low < high:
             middle = (low + high) // 2
-            if self.raw.FPDFText_CountRects(self.textpage, start, middle) > number:
+            if count_rects(textpage, start, middle) > number:
                 high = middle
             else:
                 low = middle + 1
         return start + low - 1
 
-    def size(self, index: int) -> float:
-        return float(self.raw.FPDFText_GetFontSize(self.textpage, index))
-
-    def origin_and_loose(self, index: int) -> tuple[float, float, float]:
-        """The baseline of a character and the bottom and top of its loose box."""
-        raw, page, loose = self.raw, self.textpage, self._loose
-        raw.FPDFText_GetCharOrigin(page, index, self._x, self._y)
-        raw.FPDFText_GetLooseCharBox(page, index, loose)
-        return self._y.value, min(loose.bottom, loose.top), max(loose.bottom, loose.top)
-
     def slice(self, start: int, end: int) -> str:
+        if self.aligned:
+            return self.text[start:end]
         return self.text[self.text_index(start) : self.text_index(end - 1) + 1]
 
 
 def _fragments(
     page: _TextPage, limits: Limits | None = None, where: str = ""
-) -> tuple[list[_Fragment], list[float]]:
-    """A page's fragments in PDFium's order, and the font size of each of its characters.
+) -> tuple[list[_Fragment], Counter[float]]:
+    """A page's fragments in PDFium's order, and how many characters are in each font size.
 
     A fragment is a run of text objects within one of PDFium's lines that sit on
     one baseline with no gutter between them: consecutive objects are joined when
     their baselines are within 0.3 em and the gap between them is between -0.5 em
     and ``GUTTER_EM`` ems (em: the smaller of their font sizes).
     """
+    raw, textpage = page.raw, page.textpage
+    # Bound once: this loop makes a few PDFium calls per text object.
+    count_rects, get_rect = raw.FPDFText_CountRects, raw.FPDFText_GetRect
+    get_origin, get_loose = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetLooseCharBox
+    get_size = raw.FPDFText_GetFontSize
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    x, y, loose = ctypes.c_double(), ctypes.c_double(), raw.FS_RECTF()
+    clean = clean_text if page.unclean else _single_spaced
     fragments: list[_Fragment] = []
-    sizes: list[float] = []
+    sizes: Counter[float] = Counter()
     for line, (start, end) in enumerate(page.lines()):
         if limits is not None and line % 64 == 63:
             limits.check_time(where)
-        boxes = page.boxes(start, end - start)
+        count = count_rects(textpage, start, end - start)
+        boxes = []
+        for number in range(count):
+            get_rect(textpage, number, left, top, right, bottom)
+            boxes.append((left.value, bottom.value, right.value, top.value))
         if not boxes:
             continue
         starts = [start]
-        for number in range(1, len(boxes)):
+        for number in range(1, count):
             starts.append(page.object_start(start, end, number, starts[-1]))
         starts.append(end)
         current: _Fragment | None = None
         for number, box in enumerate(boxes):
             first = starts[number]
-            baseline, loose_bottom, loose_top = page.origin_and_loose(first)
-            size = page.size(first) or (loose_top - loose_bottom) or 1.0
-            text = clean_text(page.slice(first, starts[number + 1]))
+            text = clean(page.slice(first, starts[number + 1]))
             if not text:
                 continue
-            sizes.extend([size] * len(text))
-            bottom, top = min(loose_bottom, box[1]), max(loose_top, box[3])
+            get_origin(textpage, first, x, y)
+            get_loose(textpage, first, loose)
+            baseline = y.value
+            loose_bottom, loose_top = min(loose.bottom, loose.top), max(loose.bottom, loose.top)
+            size = float(get_size(textpage, first)) or (loose_top - loose_bottom) or 1.0
+            sizes[size] += len(text)
+            bottom_edge, top_edge = min(loose_bottom, box[1]), max(loose_top, box[3])
             if current is not None:
                 em = min(size, current.size)
-                same_line = abs(baseline - current.baseline) <= 0.3 * em
                 gap = box[0] - current.x1
-                if same_line and -0.5 * em <= gap < GUTTER_EM * em:
-                    current.extend(" " + text, box[2], bottom, top, size)
+                if abs(baseline - current.baseline) <= 0.3 * em and (
+                    -0.5 * em <= gap < GUTTER_EM * em
+                ):
+                    current.extend(" " + text, box[2], bottom_edge, top_edge, size)
                     continue
-            current = _Fragment(text, box[0], box[2], bottom, top, baseline, size)
+            current = _Fragment(text, box[0], box[2], bottom_edge, top_edge, baseline, size)
             fragments.append(current)
     return fragments, sizes
+
+
+def _median(counts: Counter[float]) -> float:
+    """The median of a list holding each value as many times as counted (as
+    ``statistics.median`` gives it, without building the list)."""
+    total = sum(counts.values())
+    wanted = {(total - 1) // 2, total // 2}
+    found: list[float] = []
+    seen = 0
+    for value in sorted(counts):
+        for position in sorted(wanted):
+            if seen <= position < seen + counts[value]:
+                found.append(value)
+        seen += counts[value]
+    return sum(found) / len(found) if len(found) == 2 else found[0]
 
 
 def _rows(fragments: list[_Fragment]) -> list[_Row]:
@@ -301,9 +332,11 @@ def _rows(fragments: list[_Fragment]) -> list[_Row]:
 
 def _row_gaps(row: _Row, gutter: float) -> list[tuple[float, float]]:
     """The gutter-wide gaps between a row's fragments."""
+    if len(row.fragments) == 1:
+        return []
     gaps: list[tuple[float, float]] = []
     right_edge: float | None = None
-    for fragment in sorted(row.fragments, key=lambda f: f.x0):
+    for fragment in sorted(row.fragments, key=_left):
         if right_edge is not None and fragment.x0 - right_edge >= gutter:
             gaps.append((right_edge, fragment.x0))
         right_edge = fragment.x1 if right_edge is None else max(right_edge, fragment.x1)
@@ -360,6 +393,8 @@ def _settle(zone: _Zone, em: float) -> None:
     column: the gutter beside it goes. Columns need ``MIN_COLUMN_ROWS`` rows with
     text in more than one of them, or the zone is read row by row.
     """
+    if not zone.gutters:
+        return
     while zone.gutters:
         widths = [0.0] * (len(zone.gutters) + 1)
         for row in zone.rows:
@@ -466,7 +501,7 @@ def _read(document: Any, raw: Any, limits: Limits) -> list[str]:
                 f"over the limit of {MAX_PAGE_POINTS:,} (the largest a PDF page may be)"
             )
     per_page: list[list[_Fragment]] = []
-    sizes: list[float] = []
+    sizes: Counter[float] = Counter()
     for number in range(count):
         where = f"at page {number + 1} of {count}"
         limits.check_time(where)
@@ -482,13 +517,13 @@ def _read(document: Any, raw: Any, limits: Limits) -> list[str]:
                     f"PDF page {number + 1} has {chars:,} characters, over the limit of "
                     f"{limits.max_chars_per_page:,} per page"
                 )
-            fragments, page_sizes = _fragments(_TextPage(textpage, raw, chars), limits, where)
+            fragments, page_sizes = _fragments(_TextPage(textpage.raw, raw, chars), limits, where)
         finally:
             textpage.close()
             page.close()
         per_page.append(fragments)
-        sizes.extend(page_sizes)
-    body_size = median(sizes) if sizes else 12.0
+        sizes.update(page_sizes)
+    body_size = _median(sizes) if sizes else 12.0
     return ["\n".join(page_lines(fragments, body_size)) for fragments in per_page]
 
 
@@ -506,6 +541,14 @@ class PdfLoader:
 
     def sniff(self, head: bytes) -> bool:
         return head.startswith(b"%PDF-")
+
+    def prepare(self, targets: Sequence[Target]) -> None:
+        """Start the helper process now if PDFs are coming, so that its start-up
+        (Python and PDFium, about 50 ms) runs while this process does other work."""
+        if self.isolated and any(t.path.suffix.lower() in self.extensions for t in targets):
+            from lgo_check.load.pdfworker import start_early
+
+            start_early()
 
     def load(self, path: Path, data: bytes, display: str, limits: Limits) -> Source:
         from lgo_check.model import Source

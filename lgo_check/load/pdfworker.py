@@ -10,10 +10,16 @@ file, and starts a new helper for the next PDF. If the helper cannot be started
 at all, PDFs are read in this process (still bounded in pages, page size,
 characters and time between pages).
 
+The helper is started lazily but early: at the first PDF, or before it, while
+the parent loads spaCy, when the run knows PDFs are coming (``start_early``). A
+forked worker never uses its parent's helper; it starts its own.
+
 Protocol, over the helper's stdin and stdout: a request is one JSON line (the
-data's size and the limits) and then the PDF's bytes; an answer is an 8-byte
-length and a JSON object: ``{"pages": [...]}``, ``{"error": reason}`` (a
-LoadError) or ``{"failure": description}`` (a bug).
+data's size and the limits) and then the PDF's bytes; an answer is one byte saying
+what it is, an 8-byte length, and that many bytes of UTF-8: ``P`` the pages' text
+joined by form feeds (page text never holds one), ``E`` a LoadError's reason, ``F``
+a description of a bug. The text is sent as it is, not inside JSON, so neither side
+spends time escaping it.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from lgo_check.load import Limits, LoadError
 
@@ -54,7 +60,12 @@ class _Helper:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        #: The process that started it: a forked child must start its own.
+        self.owner = os.getpid()
         self.page_size = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        assert self.process.stdout is not None
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.process.stdout, selectors.EVENT_READ)
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -63,6 +74,7 @@ class _Helper:
         if self.alive():
             self.process.kill()
         self.process.wait()
+        self.selector.close()
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
@@ -75,8 +87,8 @@ class _Helper:
         except (OSError, ValueError, IndexError):
             return None
 
-    def ask(self, data: bytes, limits: Limits) -> dict[str, Any]:
-        """Send one PDF and wait for the answer; LoadError when a limit is reached."""
+    def ask(self, data: bytes, limits: Limits) -> tuple[bytes, str]:
+        """Send one PDF and wait for the answer, (kind, text); LoadError at a limit."""
         assert self.process.stdin is not None and self.process.stdout is not None
         request = {
             "size": len(data),
@@ -91,14 +103,14 @@ class _Helper:
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             raise _HelperDied() from None
-        header = self._read(8, limits)
-        size = int.from_bytes(header, "big")
-        if size > MAX_ANSWER_BYTES:
+        header = self._read(9, limits)
+        kind, size = header[:1], int.from_bytes(header[1:], "big")
+        if kind not in (b"P", b"E", b"F") or size > MAX_ANSWER_BYTES:
             raise _HelperDied()
-        answer = json.loads(self._read(size, limits))
-        if not isinstance(answer, dict):
-            raise _HelperDied()
-        return answer
+        try:
+            return kind, self._read(size, limits).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _HelperDied() from None
 
     def _read(self, size: int, limits: Limits) -> bytes:
         """Exactly ``size`` bytes of the answer, watching the deadline and memory."""
@@ -106,18 +118,17 @@ class _Helper:
         assert stdout is not None
         chunks: list[bytes] = []
         wanted = size
-        with selectors.DefaultSelector() as selector:
-            selector.register(stdout, selectors.EVENT_READ)
-            while wanted:
-                if not selector.select(POLL_SECONDS):
-                    self._check(limits)
-                    continue
-                chunk = os.read(stdout.fileno(), min(wanted, 1 << 20))
-                if not chunk:
-                    raise _HelperDied()
-                chunks.append(chunk)
-                wanted -= len(chunk)
-        return b"".join(chunks)
+        select, descriptor = self.selector.select, stdout.fileno()
+        while wanted:
+            if not select(POLL_SECONDS):
+                self._check(limits)
+                continue
+            chunk = os.read(descriptor, min(wanted, 1 << 20))
+            if not chunk:
+                raise _HelperDied()
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _check(self, limits: Limits) -> None:
         if limits.deadline is not None and time.monotonic() > limits.deadline:
@@ -163,23 +174,40 @@ def _stop_helper() -> None:
 atexit.register(_stop_helper)
 
 
+def _running_helper() -> _Helper | None:
+    """This process's helper, started if need be; None if none can be (call under the lock)."""
+    global _helper, _unavailable
+    if _unavailable:
+        return None
+    if _helper is not None and _helper.owner != os.getpid():
+        _helper = None  # the parent's, inherited through a fork: never shared
+    if _helper is None or not _helper.alive():
+        try:
+            _helper = _Helper()
+        except OSError:
+            _unavailable = True
+            return None
+    return _helper
+
+
+def start_early() -> None:
+    """Start the helper now, so that it is ready when the first PDF comes (it starts
+    in parallel with whatever this process does meanwhile)."""
+    with _lock:
+        _running_helper()
+
+
 def read_isolated(data: bytes, limits: Limits) -> list[str]:
     """A PDF's pages read by the helper process; LoadError with the reason if not."""
     from lgo_check.load.pdf import read_pdf_pages
 
-    global _helper, _unavailable
+    global _helper
     with _lock:
-        if _unavailable:
+        helper = _running_helper()
+        if helper is None:
             return read_pdf_pages(data, limits)
-        if _helper is None or not _helper.alive():
-            try:
-                _helper = _Helper()
-            except OSError:
-                _unavailable = True
-                return read_pdf_pages(data, limits)
-        helper = _helper
         try:
-            answer = helper.ask(data, limits)
+            kind, text = helper.ask(data, limits)
         except _HelperDied:
             helper.kill()
             _helper = None
@@ -190,11 +218,11 @@ def read_isolated(data: bytes, limits: Limits) -> list[str]:
         except LoadError:
             _helper = None  # killed at a limit; the next PDF gets a new helper
             raise
-    if "pages" in answer and isinstance(answer["pages"], list):
-        return [str(page) for page in answer["pages"]]
-    if "error" in answer:
-        raise LoadError(str(answer["error"]))
-    raise RuntimeError(f"the PDF reader failed: {answer.get('failure', answer)}")
+    if kind == b"P":
+        return text.split("\f")
+    if kind == b"E":
+        raise LoadError(text)
+    raise RuntimeError(f"the PDF reader failed: {text}")
 
 
 def _die_with_parent() -> None:
@@ -244,13 +272,15 @@ def serve() -> None:
             max_seconds=float(request["max_seconds"]),
             deadline=None if left is None else time.monotonic() + float(left),
         )
-        answer: dict[str, Any]
+        kind = b"P"
         try:
-            answer = {"pages": read_pdf_pages(data, limits)}
+            text = "\f".join(page.replace("\f", " ") for page in read_pdf_pages(data, limits))
         except LoadError as exc:
-            answer = {"error": str(exc)}
+            kind, text = b"E", str(exc)
         except Exception as exc:  # reported to the parent as the loader's failure
-            answer = {"failure": f"{type(exc).__name__}: {exc}"}
-        body = json.dumps(answer).encode("ascii")
-        stdout.write(len(body).to_bytes(8, "big") + body)
+            kind, text = b"F", f"{type(exc).__name__}: {exc}"
+        # A lone surrogate cannot be sent as UTF-8; the cleaning never leaves one.
+        body = text.encode("utf-8", "replace")
+        stdout.write(kind + len(body).to_bytes(8, "big"))
+        stdout.write(body)
         stdout.flush()

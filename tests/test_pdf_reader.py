@@ -82,3 +82,27 @@ def test_a_forked_process_starts_its_own_helper(tmp_path: Path, no_helper: None)
     # The parent's helper is untouched by the child, and still answers.
     assert _helper_pid() == parent_helper
     assert pdfworker.read_isolated(pdf.read_bytes(), Limits().started())
+
+
+def test_a_helper_interrupted_mid_answer_is_not_asked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped while the answer is on its way, the helper must not hand that answer to
+    the next PDF."""
+    first = RawPdf()
+    first.page(text_ops(["First letter, about Ashwick Vale"]))
+    second = RawPdf()
+    second.page(text_ops(["Second letter, about Brindlecombe"]))
+    first_data = first.write(tmp_path / "first.pdf").read_bytes()
+    second_data = second.write(tmp_path / "second.pdf").read_bytes()
+    real_read = pdfworker._Helper._read
+
+    def interrupted(self: pdfworker._Helper, size: int, limits: Limits) -> bytes:
+        monkeypatch.setattr(pdfworker._Helper, "_read", real_read)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pdfworker._Helper, "_read", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pdfworker.read_isolated(first_data, Limits().started())
+    [page] = pdfworker.read_isolated(second_data, Limits().started())
+    assert "Brindlecombe" in page

@@ -218,6 +218,12 @@ def read_isolated(data: bytes, limits: Limits) -> list[str]:
         except LoadError:
             _helper = None  # killed at a limit; the next PDF gets a new helper
             raise
+        except BaseException:
+            # Stopped while waiting (the run's time limit for the whole file, Ctrl-C):
+            # the helper's next answer would be this file's, so it is never asked again.
+            helper.kill()
+            _helper = None
+            raise
     if kind == b"P":
         return text.split("\f")
     if kind == b"E":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,10 +50,13 @@ def decode(data: bytes) -> str:
     return "\n".join(lines)
 
 
+#: C0 controls other than tab, line feed, form feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _control_ratio(text: str) -> float:
     sample = text[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
-    return controls / max(1, len(sample))
+    return len(_CONTROL.findall(sample)) / max(1, len(sample))
 
 
 class TextLoader:

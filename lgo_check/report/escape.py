@@ -40,4 +40,6 @@ def json_safe(document: str) -> str:
 
     Only valid inside strings, where ``\\uXXXX`` means the same character.
     """
+    if document.isascii() and "\x7f" not in document:
+        return document  # every other character escaped here is beyond ASCII
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)

@@ -17,7 +17,7 @@ from typing import Any
 from lgo_check.baseline import finding_fingerprint
 from lgo_check.model import FileReport, Finding, Report, Severity
 from lgo_check.report.base import Reporter, RunEnd, RunStart, render_report
-from lgo_check.report.json_report import dumps
+from lgo_check.report.json_report import data_dumps
 
 #: lgo-check's severities on GitLab's scale (info, minor, major, critical, blocker).
 SEVERITY = {Severity.note: "info", Severity.warning: "minor", Severity.error: "major"}
@@ -66,7 +66,7 @@ class GitlabReporter(Reporter):
         parts = []
         for issue in issues(file):
             self._issues += 1
-            parts.append(("\n  " if self._issues == 1 else ",\n  ") + dumps(issue, 1))
+            parts.append(("\n  " if self._issues == 1 else ",\n  ") + data_dumps(issue, 1))
         return "".join(parts)
 
     def file(self, report: FileReport) -> str:

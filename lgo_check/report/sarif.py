@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from lgo_check.model import Acknowledged, FileReport, Finding, Report, RuleInfo, Severity
 from lgo_check.report.base import Reporter, RunEnd, RunStart, render_report
-from lgo_check.report.json_report import dumps
+from lgo_check.report.json_report import data_dumps, dumps
 
 INFORMATION_URI = "https://github.com/lgo-check/lgo-check"
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -163,7 +163,9 @@ class SarifReporter(Reporter):
             if result["ruleIndex"] < 0:
                 del result["ruleIndex"]
             self._results += 1
-            parts.append(("\n        " if self._results == 1 else ",\n        ") + dumps(result, 4))
+            parts.append(
+                ("\n        " if self._results == 1 else ",\n        ") + data_dumps(result, 4)
+            )
         return "".join(parts)
 
     def file(self, report: FileReport) -> str:

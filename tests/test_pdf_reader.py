@@ -10,7 +10,7 @@ import pytest
 from documents import RawPdf, letter_to_pdf, outside_bmp_pdf, text_ops
 
 from lgo_check.load import Limits, LoadError, Target, pdfworker
-from lgo_check.load.pdf import PdfLoader, read_pdf_pages
+from lgo_check.load.pdf import PdfLoader, read_pdf
 
 LETTER = Path(__file__).resolve().parent / "letters" / "borsetshire-cc-2023-24.txt"
 
@@ -47,7 +47,7 @@ def test_reading_in_the_helper_gives_the_same_text_as_in_process(tmp_path: Path)
         outside_bmp_pdf(tmp_path / "outside.pdf"),
     ):
         data = pdf.read_bytes()
-        assert pdfworker.read_isolated(data, Limits().started()) == read_pdf_pages(data, Limits())
+        assert pdfworker.read_isolated(data, Limits().started()) == read_pdf(data, Limits())
 
 
 def test_a_reason_from_the_helper_is_the_files_finding(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_a_reason_from_the_helper_is_the_files_finding(tmp_path: Path) -> None:
 
 def _child_reads(path: str, queue: multiprocessing.Queue[tuple[int | None, str]]) -> None:
     data = Path(path).read_bytes()
-    pages = pdfworker.read_isolated(data, Limits().started())
+    pages, _ = pdfworker.read_isolated(data, Limits().started())
     queue.put((_helper_pid(), pages[0][:40]))
 
 
@@ -104,5 +104,5 @@ def test_a_helper_interrupted_mid_answer_is_not_asked_again(
     monkeypatch.setattr(pdfworker._Helper, "_read", interrupted)
     with pytest.raises(KeyboardInterrupt):
         pdfworker.read_isolated(first_data, Limits().started())
-    [page] = pdfworker.read_isolated(second_data, Limits().started())
+    [page], _ = pdfworker.read_isolated(second_data, Limits().started())
     assert "Brindlecombe" in page

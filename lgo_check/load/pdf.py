@@ -131,9 +131,25 @@ class _Row:
 
 
 @dataclass
+class _Table:
+    """A zone read as a table: each row's cell texts, one per column ("" where empty).
+
+    ``ambiguous``: the zone is a table of figures whose rows cannot be told apart
+    (a label wrapped over lines with nothing to say which figure it belongs to);
+    its text is then kept on one line and no figure is paired with any label.
+    ``after``: rows below the table that joined its zone (short lines of text).
+    """
+
+    rows: list[list[str]]
+    ambiguous: bool = False
+    after: list[_Row] = field(default_factory=list)
+
+
+@dataclass
 class _Zone:
     rows: list[_Row]
     gutters: list[tuple[float, float]] = field(default_factory=list)
+    table: _Table | None = None
 
 
 def _import_pdfium() -> tuple[Any, Any]:
@@ -381,8 +397,12 @@ def _zones(rows: list[_Row], gutter: float) -> list[_Zone]:
             zone.rows.append(row)
             continue
         zones.append(_Zone([row], gaps))
+    em = gutter / GUTTER_EM
     for zone in zones:
-        _settle(zone, gutter / GUTTER_EM)
+        if zone.gutters:
+            zone.table = _table(zone, em)
+        if zone.table is None:
+            _settle(zone, em)
     return zones
 
 
@@ -412,6 +432,113 @@ def _settle(zone: _Zone, em: float) -> None:
         zone.gutters = []
 
 
+#: A table cell that is a figure: a count, a decimal or a percentage.
+_FIGURE_CELL = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)? ?(?:%|per ?cent)?", re.IGNORECASE)
+#: A table's label cells are short; longer text in a column is prose, not a table.
+MAX_LABEL_WORDS = 12
+#: Baselines this close (in ems) are one line.
+SAME_LINE_EM = 0.3
+#: Row spacings must differ at least this much (in ems) to tell a cell's wrapped line
+#: from the next row.
+WRAP_GAP_EM = 0.3
+
+
+def _cells(row: _Row, gutters: list[tuple[float, float]]) -> list[str]:
+    columns: list[list[_Fragment]] = [[] for _ in range(len(gutters) + 1)]
+    for fragment in sorted(row.fragments, key=_left):
+        columns[_column_of(fragment, gutters)].append(fragment)
+    return [" ".join(f.text for f in column) for column in columns]
+
+
+def _baseline(row: _Row) -> float:
+    return max(f.baseline for f in row.fragments)
+
+
+def _numbering(cells: list[str]) -> bool:
+    """Whether cells are the item numbers of a list (1, 2, 3 ...), not figures."""
+    return [cell.rstrip(".") for cell in cells] == [str(n) for n in range(1, len(cells) + 1)]
+
+
+def _table(zone: _Zone, em: float) -> _Table | None:
+    """The zone as a table of figures, or None if it is columns of text.
+
+    A table has a column of figures (every cell below the first row a figure, at
+    least two of them, not the item numbers 1, 2, 3 ... of a list) beside a column
+    of short labels. Each row of the table is one visual line, its cells on one
+    baseline; a label wrapped over lines joins its figure's row only where the row
+    spacing says so (lines of one cell closer together than rows). Otherwise the
+    table is ambiguous: read, but no figure paired with a label.
+    """
+    gutters = zone.gutters
+    grid = [_cells(row, gutters) for row in zone.rows]
+    if len(grid) < 2:
+        return None
+    figures = [[_FIGURE_CELL.fullmatch(cell) is not None for cell in cells] for cells in grid]
+    columns = len(gutters) + 1
+    below_first = range(1, len(grid))
+    figure_columns = []
+    for column in range(columns):
+        cells = [grid[r][column] for r in below_first if grid[r][column]]
+        every = [cells_of_row[column] for cells_of_row in grid if cells_of_row[column]]
+        if (
+            len(cells) >= 2
+            and all(figures[r][column] for r in below_first if grid[r][column])
+            and not _numbering(cells)
+            and not _numbering(every)
+        ):
+            figure_columns.append(column)
+    label_columns = [c for c in range(columns) if c not in figure_columns]
+    if not figure_columns or not any(grid[r][c] for r in below_first for c in label_columns):
+        return None
+    words = max(len(grid[r][c].split()) for r in range(len(grid)) for c in label_columns)
+    if words > MAX_LABEL_WORDS:
+        return None
+    table = _Table([])
+    has_figure = [any(figures[r][c] for c in figure_columns) for r in range(len(grid))]
+    for row in zone.rows:
+        baselines = [f.baseline for f in row.fragments]
+        if max(baselines) - min(baselines) > SAME_LINE_EM * em:
+            table.ambiguous = True  # cells of one row not on one line
+    # Lines of one cell are closer together than the rows of the table: closer than
+    # two rows with figures are, or than the widest spacing when no two are adjacent.
+    tops = [_baseline(row) for row in zone.rows]
+    spacings = [tops[r] - tops[r + 1] for r in range(len(grid) - 1)]
+    between_figures = [
+        spacings[r] for r in range(len(grid) - 1) if has_figure[r] and has_figure[r + 1]
+    ]
+    pitch = min(between_figures) if between_figures else max(spacings)
+    groups: list[list[int]] = [[0]]
+    for r, spacing in enumerate(spacings):
+        if spacing <= pitch - WRAP_GAP_EM * em:
+            groups[-1].append(r + 1)
+        else:
+            groups.append([r + 1])
+    # Figure-less groups below the last figure are text after the table that joined
+    # its zone; a figure-less first group is the header row.
+    while len(groups) > 1 and not any(has_figure[r] for r in groups[-1]):
+        table.after[:0] = [zone.rows[r] for r in groups.pop()]
+    if table.after:
+        # Those lines may have narrowed the gutters: find them again without them.
+        rows = zone.rows[: len(zone.rows) - len(table.after)]
+        gutters = _row_gaps(rows[0], GUTTER_EM * em)
+        for row in rows[1:]:
+            gutters = _still_free(gutters, row, GUTTER_EM * em)
+        again = _table(_Zone(rows, gutters), em) if gutters else None
+        if again is None or again.after:
+            return None
+        again.after = table.after
+        return again
+    header = 0 if any(has_figure[r] for r in groups[0]) else 1
+    for group in groups[header:]:
+        if sum(has_figure[r] for r in group) != 1:
+            table.ambiguous = True  # a label that is no figure's, or two rows run together
+    for group in groups:
+        table.rows.append(
+            [" ".join(grid[r][c] for r in group if grid[r][c]) for c in range(columns)]
+        )
+    return table
+
+
 def _drop_page_numbers(rows: list[_Row]) -> tuple[list[_Row], list[_Row], list[_Row]]:
     """(header rows, body rows, footer rows): a page number dropped, a page label set apart.
 
@@ -437,12 +564,41 @@ def _drop_page_numbers(rows: list[_Row]) -> tuple[list[_Row], list[_Row], list[_
     return head, body, foot
 
 
+#: A table row on a page: (table, row, line, each cell's (start, end) in the line).
+TableRow = tuple[int, int, int, list[tuple[int, int]]]
+
+
 def page_lines(fragments: list[_Fragment], body_size: float) -> list[str]:
     """One page's visual lines in reading order (see the module docstring)."""
+    return page_layout(fragments, body_size)[0]
+
+
+def page_layout(fragments: list[_Fragment], body_size: float) -> tuple[list[str], list[TableRow]]:
+    """One page's visual lines in reading order, and where its tables' cells are."""
     gutter = GUTTER_EM * body_size
     head, body, foot = _drop_page_numbers(_rows(fragments))
     lines = [row.line() for row in head]
+    table_rows: list[TableRow] = []
+    tables = 0
     for zone in _zones(body, gutter):
+        table = zone.table
+        if table is not None:
+            if table.ambiguous:
+                # One line: no figure can be read beside a label it does not belong to.
+                lines.append(" ".join(" ".join(c for c in cells if c) for cells in table.rows))
+            else:
+                for number, cells in enumerate(table.rows):
+                    offsets: list[tuple[int, int]] = []
+                    end = 0
+                    for cell in cells:
+                        start = end + 1 if cell and end else end
+                        end = start + len(cell)
+                        offsets.append((start, end))
+                    table_rows.append((tables, number, len(lines), offsets))
+                    lines.append(" ".join(c for c in cells if c))
+                tables += 1
+            lines.extend(row.line() for row in table.after)
+            continue
         if not zone.gutters:
             lines.extend(row.line() for row in zone.rows)
             continue
@@ -453,11 +609,22 @@ def page_lines(fragments: list[_Fragment], body_size: float) -> list[str]:
         for number in sorted(columns):
             lines.extend(row.line() for row in _rows(columns[number]))
     lines.extend(row.line() for row in foot)
-    return lines
+    return lines, table_rows
+
+
+#: A table cell in a PDF's text: (table, row, start, end), offsets in the pages
+#: joined by form feeds (``Source.table_cells``).
+TableCell = tuple[int, int, int, int]
 
 
 def read_pdf_pages(data: bytes, limits: Limits) -> list[str]:
-    """A PDF's pages as text in reading order, read in this process; LoadError if it cannot be.
+    """A PDF's pages as text in reading order, read in this process; LoadError if it cannot be."""
+    return read_pdf(data, limits)[0]
+
+
+def read_pdf(data: bytes, limits: Limits) -> tuple[list[str], list[TableCell]]:
+    """A PDF's pages as text in reading order, and its tables' cells, read in this
+    process; LoadError if it cannot be.
 
     Bounded: the page count, each page's size and number of characters, and the
     time (checked between pages and between lines). Memory and a hard stop on time
@@ -481,7 +648,7 @@ def read_pdf_pages(data: bytes, limits: Limits) -> list[str]:
         document.close()
 
 
-def _read(document: Any, raw: Any, limits: Limits) -> list[str]:
+def _read(document: Any, raw: Any, limits: Limits) -> tuple[list[str], list[TableCell]]:
     count = len(document)
     if count > limits.max_pages:
         raise LoadError(
@@ -524,7 +691,21 @@ def _read(document: Any, raw: Any, limits: Limits) -> list[str]:
         per_page.append(fragments)
         sizes.update(page_sizes)
     body_size = _median(sizes) if sizes else 12.0
-    return ["\n".join(page_lines(fragments, body_size)) for fragments in per_page]
+    pages: list[str] = []
+    cells: list[TableCell] = []
+    offset = tables = 0
+    for fragments in per_page:
+        lines, table_rows = page_layout(fragments, body_size)
+        starts = [offset]
+        for line in lines:
+            starts.append(starts[-1] + len(line) + 1)
+        for table, row, line_number, offsets in table_rows:
+            line_start = starts[line_number]
+            cells += [(tables + table, row, line_start + a, line_start + b) for a, b in offsets]
+        tables += len({table for table, *_ in table_rows})
+        pages.append("\n".join(lines))
+        offset += len(pages[-1]) + 1  # the form feed between pages
+    return pages, cells
 
 
 class PdfLoader:
@@ -558,9 +739,15 @@ class PdfLoader:
         if self.isolated:
             from lgo_check.load.pdfworker import read_isolated
 
-            pages = read_isolated(data, limits)
+            pages, cells = read_isolated(data, limits)
         else:
-            pages = read_pdf_pages(data, limits)
+            pages, cells = read_pdf(data, limits)
         if not any(page.strip() for page in pages):
             raise LoadError("PDF has no text layer (a scanned image?); run OCR on it first")
-        return Source(path=display, format=self.format, text="\f".join(pages), paged=True)
+        return Source(
+            path=display,
+            format=self.format,
+            text="\f".join(pages),
+            paged=True,
+            table_cells=cells,
+        )

@@ -16,10 +16,11 @@ forked worker never uses its parent's helper; it starts its own.
 
 Protocol, over the helper's stdin and stdout: a request is one JSON line (the
 data's size and the limits) and then the PDF's bytes; an answer is one byte saying
-what it is, an 8-byte length, and that many bytes of UTF-8: ``P`` the pages' text
-joined by form feeds (page text never holds one), ``E`` a LoadError's reason, ``F``
-a description of a bug. The text is sent as it is, not inside JSON, so neither side
-spends time escaping it.
+what it is, an 8-byte length, and that many bytes of UTF-8: ``P`` the table
+cells as a JSON list on the first line, then the pages' text joined by form feeds
+(page text never holds one), ``E`` a LoadError's reason, ``F`` a description of a
+bug. The text is sent as it is, not inside JSON, so neither side spends time
+escaping it.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from lgo_check.load import Limits, LoadError
+
+if TYPE_CHECKING:
+    from lgo_check.load.pdf import TableCell
 
 #: How often the parent looks at the helper's memory while it works.
 POLL_SECONDS = 0.02
@@ -197,15 +201,16 @@ def start_early() -> None:
         _running_helper()
 
 
-def read_isolated(data: bytes, limits: Limits) -> list[str]:
-    """A PDF's pages read by the helper process; LoadError with the reason if not."""
-    from lgo_check.load.pdf import read_pdf_pages
+def read_isolated(data: bytes, limits: Limits) -> tuple[list[str], list[TableCell]]:
+    """A PDF's pages and table cells read by the helper process; LoadError with the
+    reason if not."""
+    from lgo_check.load.pdf import read_pdf
 
     global _helper
     with _lock:
         helper = _running_helper()
         if helper is None:
-            return read_pdf_pages(data, limits)
+            return read_pdf(data, limits)
         try:
             kind, text = helper.ask(data, limits)
         except _HelperDied:
@@ -225,7 +230,12 @@ def read_isolated(data: bytes, limits: Limits) -> list[str]:
             _helper = None
             raise
     if kind == b"P":
-        return text.split("\f")
+        head, _, pages = text.partition("\n")
+        try:
+            cells = [(int(t), int(r), int(a), int(b)) for t, r, a, b in json.loads(head)]
+        except (ValueError, TypeError):
+            raise RuntimeError("the PDF reader failed: its table cells are not readable") from None
+        return pages.split("\f"), cells
     if kind == b"E":
         raise LoadError(text)
     raise RuntimeError(f"the PDF reader failed: {text}")
@@ -259,7 +269,7 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
 
 def serve() -> None:
     """The helper's loop: read a request, answer it, until stdin closes."""
-    from lgo_check.load.pdf import read_pdf_pages
+    from lgo_check.load.pdf import read_pdf
 
     _die_with_parent()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
@@ -280,7 +290,8 @@ def serve() -> None:
         )
         kind = b"P"
         try:
-            text = "\f".join(page.replace("\f", " ") for page in read_pdf_pages(data, limits))
+            pages, cells = read_pdf(data, limits)
+            text = json.dumps(cells) + "\n" + "\f".join(page.replace("\f", " ") for page in pages)
         except LoadError as exc:
             kind, text = b"E", str(exc)
         except Exception as exc:  # reported to the parent as the loader's failure

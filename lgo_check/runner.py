@@ -50,7 +50,7 @@ from lgo_check.plugins import Registry
 from lgo_check.report.base import Reporter, RunEnd, RunStart
 from lgo_check.rule import Hit, Rule, RuleOptions
 from lgo_check.selection import ActiveRule, select_rules
-from lgo_check.summary import Tally
+from lgo_check.summary import FileCounts, Tally
 
 UNREADABLE = "unreadable-input"
 CHECK_FAILED = "check-failed"
@@ -370,6 +370,58 @@ def check_files(
     return check_all(targets, pipeline, effective_jobs(jobs, len(targets)))
 
 
+@dataclass(slots=True)
+class ReadyFile:
+    """One file's report made ready to write: what the reporter prepared from it
+    (text, mostly), its counts, its internal failures and its digest. This, not the
+    report, is what a worker process sends back."""
+
+    path: str
+    prepared: Any
+    counts: FileCounts
+    errors: list[str]
+    digest: LetterDigest | None
+    #: False if not even the failure could be rendered (nothing is written for it).
+    rendered: bool = True
+
+
+class Preparer:
+    """Makes each file's outcome ready to write, with ``reporter.prepare``.
+
+    Called where the file was checked (a worker process, on its copy of the
+    reporter) unless a baseline is applied: a baseline matches findings in the
+    run's order, so then the run's process prepares every file itself.
+    """
+
+    def __init__(self, pipeline: Pipeline, reporter: Reporter, baseline: Baseline | None) -> None:
+        self.pipeline = pipeline
+        self.reporter = reporter
+        self.baseline = baseline
+
+    def __call__(self, outcome: FileOutcome) -> ReadyFile:
+        report = outcome.report
+        if self.baseline is not None:
+            report = self.baseline.apply(report)
+        try:
+            prepared = self.reporter.prepare(report)
+        except Exception as exc:  # one file's report that cannot be written costs only it
+            return self.unrenderable(report.path, exc)
+        counts = FileCounts.of(report)
+        return ReadyFile(report.path, prepared, counts, outcome.errors, outcome.digest)
+
+    def unrenderable(self, path: str, exc: Exception) -> ReadyFile:
+        """The file's report could not be rendered: a check-failed report instead."""
+        target = Target(Path(path), path)
+        failed = self.pipeline.failed(target, f"rendering failed: {describe(exc)}")
+        report = failed.report
+        try:
+            prepared = self.reporter.prepare(report)
+        except Exception as again:  # not even the failure can be shown for this file
+            failed.errors.append(f"{path!r}: rendering failed: {describe(again)}")
+            return ReadyFile(path, None, FileCounts.of(report), failed.errors, None, rendered=False)
+        return ReadyFile(path, prepared, FileCounts.of(report), failed.errors, None)
+
+
 # --- a whole run -----------------------------------------------------------------------
 
 
@@ -410,27 +462,24 @@ def stream(
     tally = Tally()
     digests: list[LetterDigest] = []
     out.write(reporter.start(RunStart(tool=ToolInfo(version=__version__), rules=rules)))
-    for done, outcome in enumerate(check_files(targets, pipeline, jobs), start=1):
-        report = outcome.report
-        if baseline is not None:
-            report = baseline.apply(report)
-        try:
-            chunk = reporter.file(report)
-        except Exception as exc:  # one file's report that cannot be written costs only it
-            outcome = pipeline.failed(
-                Target(Path(report.path), report.path), f"rendering failed: {describe(exc)}"
-            )
-            report = outcome.report
+    preparer = Preparer(pipeline, reporter, baseline)
+    for done, ready in enumerate(_ready_files(targets, pipeline, jobs, preparer), start=1):
+        chunk = ""
+        if ready.rendered:
             try:
-                chunk = reporter.file(report)
-            except Exception as again:  # not even the failure can be shown for this file
-                chunk = ""
-                outcome.errors.append(f"{report.path!r}: rendering failed: {describe(again)}")
+                chunk = reporter.place(ready.prepared)
+            except Exception as exc:
+                ready = preparer.unrenderable(ready.path, exc)
+                if ready.rendered:
+                    try:
+                        chunk = reporter.place(ready.prepared)
+                    except Exception as again:
+                        ready.errors.append(f"{ready.path!r}: rendering failed: {describe(again)}")
         out.write(chunk)
-        tally.add_file(report)
-        errors.extend(outcome.errors)
-        if outcome.digest is not None:
-            digests.append(outcome.digest.shared())
+        tally.add_counts(ready.counts)
+        errors.extend(ready.errors)
+        if ready.digest is not None:
+            digests.append(ready.digest.shared())
         if progress is not None:
             progress(done, len(targets))
     late = BodyResult()
@@ -453,6 +502,20 @@ def stream(
     summary = tally.summary()
     out.write(reporter.finish(RunEnd(summary, errors, late.findings, late.bodies)))
     return RunOutcome(summary, errors, rules)
+
+
+def _ready_files(
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int | None, preparer: Preparer
+) -> Iterator[ReadyFile]:
+    """Each target made ready to write, in order; prepared by the workers if it can be."""
+    from lgo_check.workers import check_all, effective_jobs
+
+    jobs = effective_jobs(jobs, len(targets))
+    if jobs > 1 and preparer.baseline is None:
+        yield from check_all(targets, pipeline, jobs, preparer)
+    else:
+        for outcome in check_all(targets, pipeline, jobs):
+            yield preparer(outcome)
 
 
 def _excluded(target: Target, exclude: Sequence[Path]) -> bool:

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from lgo_check.model import FileReport, Finding, Severity, Summary
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class FileCounts:
+    """What the summary needs of one file's report (small: sent between processes
+    instead of the report when the report's text was made in a worker)."""
+
+    checked: bool
+    acknowledged: int
+    #: Each finding's severity and rule name.
+    findings: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, report: FileReport) -> FileCounts:
+        return cls(
+            report.checked,
+            len(report.acknowledged),
+            tuple((f.severity.value, f.rule) for f in report.findings),
+        )
 
 
 class Tally:
@@ -25,6 +45,14 @@ class Tally:
         self.checked += report.checked
         self.acknowledged += len(report.acknowledged)
         self.add_findings(report.findings)
+
+    def add_counts(self, counts: FileCounts) -> None:
+        self.files += 1
+        self.checked += counts.checked
+        self.acknowledged += counts.acknowledged
+        for severity, rule in counts.findings:
+            self.by_severity[severity] += 1
+            self.by_rule[rule] += 1
 
     def add_findings(self, findings: Iterable[Finding]) -> None:
         """Findings counted without a file of their own (those of rules run after all files)."""

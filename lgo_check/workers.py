@@ -26,23 +26,27 @@ bytes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from lgo_check.isolation import FileTimeout
 
 if TYPE_CHECKING:
     from lgo_check.load import Target
     from lgo_check.runner import FileOutcome, Pipeline
+
+R = TypeVar("R")
 
 #: The timer fires this long after the limit, so that a loader's own check of the
 #: limit (which says where it stopped, e.g. the page) usually comes first.
@@ -54,8 +58,10 @@ KILL_GRACE_SECONDS = 2.0
 ABANDON_GRACE_SECONDS = 2.0
 #: The checker thread's stack: as deep as a main thread's may be (parsers recurse).
 CHECKER_STACK_BYTES = 64 * 1024 * 1024
-#: Files handed out ahead of the next one to write, per worker.
-WINDOW_PER_WORKER = 4
+#: Runs of files handed out ahead of the next one to write, per worker.
+WINDOW_PER_WORKER = 3
+#: The most files sent to a worker in one message.
+MAX_CHUNK = 16
 #: A worker is replaced by a fresh fork after this many files: what a long-lived
 #: process accumulates (spaCy's string store grows with every new word) stays bounded.
 FILES_PER_WORKER = 500
@@ -230,8 +236,17 @@ def check_in_process(targets: Sequence[Target], pipeline: Pipeline) -> Iterator[
 # --- worker processes ------------------------------------------------------------------
 
 
-def _serve(conn: Connection, pipeline: Pipeline) -> None:
-    """A worker: check each file it is sent, until told to stop."""
+#: What is done with each file's outcome before it is handed on (in the worker).
+Finish = Callable[["FileOutcome"], Any]
+
+
+def _serve(
+    conn: Connection, pipeline: Pipeline, targets: Sequence[Target], finish: Finish | None
+) -> None:
+    """A worker: check each run of files it is sent, one answer per file, until told to stop.
+
+    The targets were inherited with the fork, so a job is two numbers.
+    """
     # Ctrl-C reaches the whole process group; the parent decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with Alarm(pipeline.limits.max_seconds) as alarm:
@@ -242,28 +257,39 @@ def _serve(conn: Connection, pipeline: Pipeline) -> None:
                 return
             if job is None:
                 return
-            index, target = job
-            outcome = check_one(pipeline, target, alarm)
-            try:
-                conn.send((index, outcome))
-            except Exception as exc:  # an outcome that cannot be sent back
-                conn.send((index, pipeline.failed(target, f"sending the result failed: {exc!r}")))
+            start, stop = job
+            for index in range(start, stop):
+                target = targets[index]
+                outcome = check_one(pipeline, target, alarm)
+                try:
+                    conn.send((index, finish(outcome) if finish is not None else outcome))
+                except Exception as exc:  # an outcome that cannot be sent back
+                    failed = pipeline.failed(target, f"sending the result failed: {exc!r}")
+                    conn.send((index, finish(failed) if finish is not None else failed))
 
 
 class _Worker:
-    def __init__(self, context: Any, pipeline: Pipeline) -> None:
+    def __init__(
+        self, context: Any, pipeline: Pipeline, targets: Sequence[Target], finish: Finish | None
+    ) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, pipeline), daemon=True)
+        self.process = context.Process(
+            target=_serve, args=(child, pipeline, targets, finish), daemon=True
+        )
         self.process.start()
         child.close()
-        #: (index, target, deadline) of the file it is checking.
-        self.job: tuple[int, Target, float] | None = None
+        #: The files it was given and has not answered for, in the order it checks them.
+        self.pending: deque[int] = deque()
+        #: When the file it is checking now started (its last answer, or the job's start).
+        self.since = 0.0
         self.files = 0
 
-    def give(self, index: int, target: Target, seconds: float) -> None:
-        self.conn.send((index, target))
-        self.files += 1
-        self.job = (index, target, time.monotonic() + seconds + KILL_GRACE_SECONDS)
+    def give(self, start: int, stop: int) -> None:
+        self.conn.send((start, stop))
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.extend(range(start, stop))
+        self.files += stop - start
 
     def stop(self, now: bool = False) -> None:
         if not now:
@@ -287,69 +313,119 @@ def _death(exitcode: int | None) -> str:
     return f"the worker process checking it {how} (out of memory, or a crash in compiled code)"
 
 
+def chunk_size(files: int, jobs: int) -> int:
+    """Files sent to a worker at once: fewer messages, but every worker kept busy."""
+    return max(1, min(MAX_CHUNK, files // (jobs * 4)))
+
+
 def check_in_workers(
-    targets: Sequence[Target], pipeline: Pipeline, jobs: int
-) -> Iterator[FileOutcome]:
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int, finish: Finish | None = None
+) -> Iterator[Any]:
     context = multiprocessing.get_context("fork")
     seconds = pipeline.limits.max_seconds
-    window = jobs * WINDOW_PER_WORKER
-    workers = [_Worker(context, pipeline) for _ in range(jobs)]
-    done: dict[int, FileOutcome] = {}
-    next_to_give = 0
+    chunk = chunk_size(len(targets), jobs)
+    window = jobs * chunk * WINDOW_PER_WORKER
+
+    def handed_on(outcome: FileOutcome) -> Any:
+        return finish(outcome) if finish is not None else outcome
+
+    # Objects alive now (spaCy, the matchers) are shared with the workers and never
+    # freed: kept out of the collector's sight, a collection in a worker does not
+    # touch (and so copy) every page it inherited.
+    gc.freeze()
+    workers = [_Worker(context, pipeline, targets, finish) for _ in range(jobs)]
+    done: dict[int, Any] = {}
+    #: Files taken back from a worker that was replaced, given before new ones.
+    again: deque[int] = deque()
+    next_new = 0
     next_to_yield = 0
+
+    def replace(index: int) -> None:
+        worker = workers[index]
+        again.extendleft(reversed(worker.pending))
+        worker.pending.clear()
+        worker.stop(now=True)
+        workers[index] = _Worker(context, pipeline, targets, finish)
+
     try:
         while next_to_yield < len(targets):
             for index, worker in enumerate(workers):
-                if (
-                    worker.job is None
-                    and next_to_give < len(targets)
-                    and next_to_give < next_to_yield + window
-                ):
-                    try:
-                        worker.give(next_to_give, targets[next_to_give], seconds)
-                    except OSError:  # it died while idle: a fresh one takes the file
-                        worker.stop(now=True)
-                        workers[index] = worker = _Worker(context, pipeline)
-                        worker.give(next_to_give, targets[next_to_give], seconds)
-                    next_to_give += 1
-            busy = [w for w in workers if w.job is not None]
+                if len(worker.pending) >= chunk or worker.files >= FILES_PER_WORKER:
+                    continue
+                if again:
+                    start = again.popleft()
+                    stop = start + 1
+                elif next_new < len(targets) and next_new < next_to_yield + window:
+                    start = next_new
+                    stop = min(len(targets), start + chunk, next_to_yield + window)
+                    next_new = stop
+                else:
+                    continue
+                try:
+                    worker.give(start, stop)
+                except OSError:  # it died while idle: a fresh one takes the files
+                    worker.pending.extend(range(start, stop))
+                    replace(index)
+            busy = [w for w in workers if w.pending]
             if busy:
-                nearest = min(w.job[2] for w in busy if w.job is not None)
+                nearest = min(w.since for w in busy) + seconds + KILL_GRACE_SECONDS
                 ready = wait([w.conn for w in busy], timeout=max(0.0, nearest - time.monotonic()))
                 for index, worker in enumerate(workers):
-                    if worker.job is None or worker.conn not in ready:
+                    if not worker.pending or worker.conn not in ready:
                         continue
-                    job_index, target, _ = worker.job
-                    try:
-                        got_index, outcome = worker.conn.recv()
-                    except (EOFError, OSError):
-                        worker.process.join(timeout=5)
-                        done[job_index] = pipeline.failed(target, _death(worker.process.exitcode))
-                        worker.stop(now=True)
-                        workers[index] = _Worker(context, pipeline)
-                        continue
-                    done[got_index] = outcome
-                    worker.job = None
-                    if worker.files >= FILES_PER_WORKER:
-                        worker.stop()
-                        workers[index] = _Worker(context, pipeline)
+                    while worker.pending and worker.conn.poll():
+                        try:
+                            got_index, result = worker.conn.recv()
+                        except (EOFError, OSError):
+                            worker.process.join(timeout=5)
+                            lost = worker.pending.popleft()
+                            done[lost] = handed_on(
+                                pipeline.failed(targets[lost], _death(worker.process.exitcode))
+                            )
+                            replace(index)
+                            break
+                        worker.pending.popleft()
+                        worker.since = time.monotonic()
+                        done[got_index] = result
+                    else:
+                        if not worker.pending and worker.files >= FILES_PER_WORKER:
+                            worker.stop()
+                            workers[index] = _Worker(context, pipeline, targets, finish)
                 now = time.monotonic()
                 for index, worker in enumerate(workers):
-                    if worker.job is not None and now > worker.job[2]:
-                        job_index, target, _ = worker.job
-                        done[job_index] = pipeline.timed_out(target)
-                        worker.stop(now=True)
-                        workers[index] = _Worker(context, pipeline)
+                    if worker.pending and now > worker.since + seconds + KILL_GRACE_SECONDS:
+                        late = worker.pending.popleft()
+                        done[late] = handed_on(pipeline.timed_out(targets[late]))
+                        replace(index)
             while next_to_yield in done:
                 yield done.pop(next_to_yield)
                 next_to_yield += 1
     finally:
         for worker in workers:
-            worker.stop(now=worker.job is not None)
+            worker.stop(now=bool(worker.pending))
+        gc.unfreeze()
 
 
-def check_all(targets: Sequence[Target], pipeline: Pipeline, jobs: int) -> Iterator[FileOutcome]:
-    """Each target's outcome, in the targets' order, with ``jobs`` processes."""
+@overload
+def check_all(
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int
+) -> Iterator[FileOutcome]: ...
+
+
+@overload
+def check_all(
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int, finish: Callable[[FileOutcome], R]
+) -> Iterator[R]: ...
+
+
+def check_all(
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int, finish: Finish | None = None
+) -> Iterator[Any]:
+    """Each target's outcome, in the targets' order, with ``jobs`` processes.
+
+    ``finish`` (only with workers) is applied to each outcome in the worker that
+    checked it, and what it returns is handed on instead.
+    """
     if targets and jobs <= 1:
         # The PDF reader's helper process starts while the pipeline warms up.
         from lgo_check.load.pdf import PdfLoader
@@ -361,5 +437,7 @@ def check_all(targets: Sequence[Target], pipeline: Pipeline, jobs: int) -> Itera
         # Built once, here, outside any file's time limit (and before workers fork).
         pipeline.warm()
     if jobs <= 1:
+        if finish is not None:
+            return map(finish, check_in_process(targets, pipeline))
         return check_in_process(targets, pipeline)
-    return check_in_workers(targets, pipeline, jobs)
+    return check_in_workers(targets, pipeline, jobs, finish)

@@ -92,20 +92,22 @@ def test_report_in_the_checked_folder_is_never_read_as_a_letter(
         assert report.endswith("in 2 of 2 files.\n")
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_file_whose_report_cannot_be_written_costs_only_itself(
-    lgo_cli: Any, lgo_workdir: Path, monkeypatch: pytest.MonkeyPatch
+    lgo_cli: Any, lgo_workdir: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
+    """Whether the report's text is made in this process or in a worker."""
     for name in ("a.txt", "b.txt", "c.txt"):
         _letter(lgo_workdir, name)
-    original = JsonReporter.file
+    original = JsonReporter.prepare
 
     def fails_on_b(self: JsonReporter, report: FileReport) -> str:
         if report.path == "b.txt" and report.checked:
             raise ValueError("Out of range float values are not JSON compliant")
         return original(self, report)
 
-    monkeypatch.setattr(JsonReporter, "file", fails_on_b)
-    result = lgo_cli("--isolated", "--format", "json", ".")
+    monkeypatch.setattr(JsonReporter, "prepare", fails_on_b)
+    result = lgo_cli("--isolated", "--format", "json", "-j", jobs, ".")
     assert result.code == 2
     assert "b.txt: rendering failed: ValueError: Out of range float" in result.err
     files = {f["path"]: f for f in result.json()["files"]}

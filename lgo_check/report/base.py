@@ -2,9 +2,15 @@
 
 The runner calls ``start`` once, ``file`` once per file in sorted path order
 (as soon as the file is done), and ``finish`` once; each returns the text to
-write next. A reporter keeps only what its format needs at the end (counts, a
-list of files that could not be checked), never every file's report, so memory
-stays flat however many files a run has.
+write next. For each file the runner calls ``place(prepare(report))``; by default
+that is ``file(report)``. A format whose text for a file needs nothing of the run's
+state is a :class:`PreparedReporter`: ``prepare`` builds the text (the runner
+calls it where the file was checked, in a worker process when there are
+workers, so the costly part is done in parallel and only text crosses between
+processes) and ``place`` puts it in order (separators, counts). A reporter
+keeps only what its format needs at the end (counts, a list of files that could
+not be checked), never every file's report, so memory stays flat however many
+files a run has.
 
 Reporters depend on the model only (never on the runner), so a new format is one
 module and one line in :data:`lgo_check.report.FORMATS`.
@@ -63,8 +69,31 @@ class Reporter:
         """The text for one file's report; raising here costs only this file its report."""
         return ""
 
+    def prepare(self, report: FileReport) -> Any:
+        """What of one file's text depends on the file alone (picklable; may run in a
+        worker process, on a copy of this reporter made after ``start``).
+        By default the report itself, for ``place`` to hand to ``file``."""
+        return report
+
+    def place(self, prepared: Any) -> str:
+        """The text for one file from what ``prepare`` returned, in the run's order."""
+        return self.file(prepared)
+
     def finish(self, end: RunEnd) -> str:
         return ""
+
+
+class PreparedReporter(Reporter):
+    """A format that makes a file's text in ``prepare`` and only orders it in ``place``."""
+
+    def file(self, report: FileReport) -> str:
+        return self.place(self.prepare(report))
+
+    def prepare(self, report: FileReport) -> Any:
+        raise NotImplementedError
+
+    def place(self, prepared: Any) -> str:
+        raise NotImplementedError
 
 
 def render_report(

@@ -9,7 +9,7 @@ properties ``:`` and ``,``).
 from __future__ import annotations
 
 from lgo_check.model import FileReport, Finding, Report, Severity
-from lgo_check.report.base import Reporter, RunEnd, render_report
+from lgo_check.report.base import PreparedReporter, RunEnd, render_report
 from lgo_check.report.escape import visible
 
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.note: "notice"}
@@ -40,9 +40,12 @@ def annotation(path: str, f: Finding) -> str:
     return f"::{_LEVEL[f.severity]} {','.join(props)}::{_escape_data(f.message)}\n"
 
 
-class GithubReporter(Reporter):
-    def file(self, report: FileReport) -> str:
+class GithubReporter(PreparedReporter):
+    def prepare(self, report: FileReport) -> str:
         return "".join(annotation(report.path, f) for f in report.findings)
+
+    def place(self, prepared: str) -> str:
+        return prepared
 
     def finish(self, end: RunEnd) -> str:
         return "".join(annotation(late.path, f) for late in end.late for f in late.findings)

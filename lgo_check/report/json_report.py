@@ -8,7 +8,6 @@ not a finite number is refused (``allow_nan=False``) rather than written as
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -16,14 +15,14 @@ from pydantic import BaseModel
 from pydantic_core import SchemaSerializer, to_json
 
 from lgo_check.model import FileReport, Report
-from lgo_check.report.base import Reporter, RunEnd, RunStart
+from lgo_check.report import indented
+from lgo_check.report.base import PreparedReporter, RunEnd, RunStart
 from lgo_check.report.escape import json_safe
 
 
 def dumps(value: Any, level: int = 0) -> str:
     """Strict, indented JSON, indented as if nested ``level`` deep."""
-    text = json_safe(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False))
-    return text.replace("\n", "\n" + "  " * level) if level else text
+    return json_safe(indented.dumps(value, level))
 
 
 # Where pydantic-core's JSON may not be the bytes json.dumps writes: a number in
@@ -82,15 +81,17 @@ def data_dumps(value: dict[str, Any], level: int = 0) -> str:
     return _fast(text, level) or dumps(value, level)
 
 
-class JsonReporter(Reporter):
+class JsonReporter(PreparedReporter):
     def start(self, run: RunStart) -> str:
         self._files = 0
         return f'{{\n  "tool": {dumps(run.tool.model_dump(mode="json"), 1)},\n  "files": ['
 
-    def file(self, report: FileReport) -> str:
-        text = model_dumps(report, 2)
+    def prepare(self, report: FileReport) -> str:
+        return model_dumps(report, 2)
+
+    def place(self, prepared: str) -> str:
         self._files += 1
-        return ("\n    " if self._files == 1 else ",\n    ") + text
+        return ("\n    " if self._files == 1 else ",\n    ") + prepared
 
     def finish(self, end: RunEnd) -> str:
         parts = ["\n  ]" if self._files else "]"]

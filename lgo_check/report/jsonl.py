@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from lgo_check.model import FileReport
-from lgo_check.report.base import Reporter, RunEnd, RunStart
+from lgo_check.report.base import PreparedReporter, RunEnd, RunStart
 from lgo_check.report.escape import json_safe
 
 
@@ -21,12 +21,15 @@ def _line(value: dict[str, Any]) -> str:
     return json_safe(json.dumps(value, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
-class JsonLinesReporter(Reporter):
+class JsonLinesReporter(PreparedReporter):
     def start(self, run: RunStart) -> str:
         return _line({"type": "tool", **run.tool.model_dump(mode="json")})
 
-    def file(self, report: FileReport) -> str:
+    def prepare(self, report: FileReport) -> str:
         return _line({"type": "file", **report.model_dump(mode="json")})
+
+    def place(self, prepared: str) -> str:
+        return prepared
 
     def finish(self, end: RunEnd) -> str:
         lines = [

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lgo_check.model import Acknowledged, FileReport, Finding, Report, RuleInfo, Severity
-from lgo_check.report.base import Reporter, RunEnd, RunStart, render_report
+from lgo_check.report.base import PreparedReporter, RunEnd, RunStart, render_report
 from lgo_check.report.json_report import data_dumps, dumps
 
 INFORMATION_URI = "https://github.com/lgo-check/lgo-check"
@@ -129,7 +129,7 @@ def _tool(run: RunStart) -> dict[str, Any]:
     }
 
 
-class SarifReporter(Reporter):
+class SarifReporter(PreparedReporter):
     """One run; ``results`` streamed, ``invocations`` written at the end."""
 
     def start(self, run: RunStart) -> str:
@@ -157,33 +157,41 @@ class SarifReporter(Reporter):
             results.append(result)
         return results
 
-    def _write_results(self, results: list[dict[str, Any]]) -> str:
-        parts = []
-        for result in results:
+    def _result_texts(self, file: FileReport) -> list[str]:
+        texts = []
+        for result in self._results_of(file):
             if result["ruleIndex"] < 0:
                 del result["ruleIndex"]
+            texts.append(data_dumps(result, 4))
+        return texts
+
+    def _write_results(self, texts: list[str]) -> str:
+        parts = []
+        for text in texts:
             self._results += 1
-            parts.append(
-                ("\n        " if self._results == 1 else ",\n        ") + data_dumps(result, 4)
-            )
+            parts.append(("\n        " if self._results == 1 else ",\n        ") + text)
         return "".join(parts)
 
-    def file(self, report: FileReport) -> str:
-        text = self._write_results(self._results_of(report))
+    def prepare(self, report: FileReport) -> tuple[list[str], dict[str, Any] | None]:
+        not_checked = None
         if not report.checked:
-            self._not_checked.append(
-                {
-                    "level": "error",
-                    "message": {"text": f"{report.path} could not be checked: {report.error}"},
-                    "locations": [
-                        {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
-                    ],
-                }
-            )
-        return text
+            not_checked = {
+                "level": "error",
+                "message": {"text": f"{report.path} could not be checked: {report.error}"},
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": {"uri": _uri(report.path)}}}
+                ],
+            }
+        return self._result_texts(report), not_checked
+
+    def place(self, prepared: tuple[list[str], dict[str, Any] | None]) -> str:
+        texts, not_checked = prepared
+        if not_checked is not None:
+            self._not_checked.append(not_checked)
+        return self._write_results(texts)
 
     def finish(self, end: RunEnd) -> str:
-        late = "".join(self._write_results(self._results_of(file)) for file in end.late)
+        late = "".join(self._write_results(self._result_texts(file)) for file in end.late)
         notifications = self._not_checked + [
             {"level": "error", "message": {"text": error}} for error in end.errors
         ]

@@ -20,7 +20,7 @@ from lgo_check.model import (
     Status,
     Summary,
 )
-from lgo_check.report.base import Reporter, ReportOptions, RunEnd
+from lgo_check.report.base import PreparedReporter, ReportOptions, RunEnd
 from lgo_check.report.escape import visible
 
 _COLOURS = {
@@ -62,7 +62,7 @@ def acknowledged_line(path: str, f: Acknowledged, color: bool = False) -> str:
     return finding_line(path, f, color) + _paint(f" (acknowledged: {reason})", _DIM, color)
 
 
-class TextReporter(Reporter):
+class TextReporter(PreparedReporter):
     """Findings grouped by file, a blank line between files, a closing count."""
 
     def __init__(self, options: ReportOptions | None = None) -> None:
@@ -76,7 +76,8 @@ class TextReporter(Reporter):
         self._groups += 1
         return ("\n" if self._groups > 1 else "") + "\n".join(lines) + "\n"
 
-    def file(self, report: FileReport) -> str:
+    def prepare(self, report: FileReport) -> tuple[str, bool, list[str]]:
+        """The file's path, whether it has findings, and its lines."""
         color = self.options.color
         group: list[str] = []
         if self.options.show_letters:
@@ -84,7 +85,11 @@ class TextReporter(Reporter):
         group.extend(finding_line(report.path, f, color) for f in report.findings)
         if self.options.show_acknowledged:
             group.extend(acknowledged_line(report.path, f, color) for f in report.acknowledged)
-        self._where.file(report)
+        return report.path, bool(report.findings), group
+
+    def place(self, prepared: tuple[str, bool, list[str]]) -> str:
+        path, has_findings, group = prepared
+        self._where.add(path, has_findings)
         return self._group(group)
 
     def finish(self, end: RunEnd) -> str:
@@ -116,9 +121,12 @@ class WhereFindingsAre:
         self._elsewhere: set[str] = set()
 
     def file(self, report: FileReport) -> None:
-        self._files.add(report.path)
-        if report.findings:
-            self._with_findings.add(report.path)
+        self.add(report.path, bool(report.findings))
+
+    def add(self, path: str, has_findings: bool) -> None:
+        self._files.add(path)
+        if has_findings:
+            self._with_findings.add(path)
 
     def late(self, late: FileReport) -> None:
         if not late.findings:

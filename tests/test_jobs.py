@@ -15,7 +15,7 @@ import pytest
 from conftest import Installer, annual_review_letter
 from documents import letter_to_docx, letter_to_pdf
 
-from lgo_check.workers import effective_jobs
+from lgo_check.workers import chunk_size, effective_jobs
 
 LOOPING = '''
 import os, signal
@@ -228,6 +228,35 @@ def test_in_process_run_skips_a_file_stuck_in_uninterruptible_code(
     after = files["j-after.txt"]
     assert after["checked"]
     assert "checked by the blocking rule's pack" in {f["message"] for f in after["findings"]}
+
+
+@pytest.mark.parametrize("how", ["deaf", "kill"])
+def test_files_sent_with_a_stuck_one_are_all_checked(
+    lgo_cli: Any,
+    install_plugin: Installer,
+    lgo_workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    """Files go to a worker several at a time; those sent with a file that stops its
+    worker (killed at the limit, or dead) are checked by the worker that replaces it."""
+    monkeypatch.setenv("LGO_TEST_HOW", how)
+    install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
+    for n in range(40):
+        _letter(lgo_workdir, f"{n:02d}.txt", body="Loopford" if n == 11 else "Quillmere")
+    (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
+    assert chunk_size(40, 2) > 3  # 11 is sent with the files after it
+    two = lgo_cli("--format", "json", "-j", "2", ".")
+    assert two.code == (2 if how == "kill" else 1), two
+    files = {f["path"]: f for f in two.json()["files"]}
+    assert list(files) == [f"{n:02d}.txt" for n in range(40)]
+    assert not files["11.txt"]["checked"]
+    for name, file in files.items():
+        if name != "11.txt":
+            assert file["checked"], name
+            assert "checked by the stuck rule's pack" in {f["message"] for f in file["findings"]}
+    if how == "deaf":
+        assert lgo_cli("--format", "json", "-j", "1", ".").out == two.out
 
 
 def test_jobs_from_configuration_and_command_line(lgo_cli: Any, lgo_workdir: Path) -> None:

@@ -159,13 +159,42 @@ def test_pseudo_negation_triggers_nothing() -> None:
     assert negex(preceding=["no"]).scopes(words).negates(7, 8)
 
 
+def test_general_statement_reaches_its_whole_clause() -> None:
+    words = ["report", "about", "council", "be", "publish", "when", "we", "find", "fault"]
+    engine = negex(general=["=when =we =find"], terminators=[";"])
+    assert engine.scopes(words).negates(0, 1)  # before the trigger, beyond any window
+    clause = [*words, ";", "a", "report", "be", "issue"]
+    assert not engine.scopes(clause).negates(11, 12)  # the terminator ends it
+
+
+def test_phrase_alternatives_and_exact_word_forms() -> None:
+    engine = negex(preceding=["=we =publish|=issue"])
+    assert engine.scopes(["we", "publish", "report"], ["we", "publish", "report"]).negates(2, 3)
+    # The lemma of "published" is "publish", but "=publish" asks for the word as written.
+    lemmas, words = ["we", "publish", "report"], ["we", "published", "report"]
+    assert not engine.scopes(lemmas, words).negates(2, 3)
+    assert negex(preceding=["any|every council"]).scopes(["every", "council", "x"]).negates(2, 3)
+
+
+def test_a_trigger_inside_a_match_is_part_of_the_concern() -> None:
+    words = ["we", "remind", "it", "we", "can", "issue", "a", "summons"]
+    scopes = negex(general=["can issue"]).scopes(words)
+    assert not scopes.negates(1, 8)  # "remind ... summons" holds the trigger
+    assert scopes.negates(5, 8)  # "issue a summons" alone is the general statement
+    denial = negex(following=["but none"]).scopes(["report", "issue", "but", "none", "here"])
+    assert denial.negates(0, 5)  # a denial inside a match still negates it
+
+
 def test_negation_in_letters() -> None:
     denials = [
         "We have no concerns about how quickly the Council answers our enquiries.",
         "The delays in answering our enquiries that I raised last year have now been resolved.",
         "I am pleased that the Council carried out all our recommendations on time.",
+        "We issued 14 public interest reports across England, but none about this Council.",
+        "Any council that fails to comply with our recommendations may face a further report.",
+        "A witness summons is something we may issue where a council will not cooperate.",
     ]
-    assert find_concerns([norm_of(t) for t in denials]) == [[], [], []]
+    assert find_concerns([norm_of(t) for t in denials]) == [[], [], [], [], [], []]
     [[concern]] = find_concerns(
         [norm_of("There has been no improvement in the Council's late replies to our enquiries.")]
     )

@@ -386,7 +386,7 @@ def write(folder: Path, name: str, text: str) -> None:
     (folder / name).write_text(text, encoding="utf-8")
 
 
-GOOD_COMMON = 'clause_breaks = [";"]\nqualifiers = ["over"]\n'
+GOOD_COMMON = 'qualifiers = ["over"]\n'
 GOOD_KIND = 'kind = "witness_summons"\n[[pattern]]\ntokens = "witness summons"\n'
 
 
@@ -405,7 +405,9 @@ def test_load_catalogue_reads_a_folder(tmp_path: Path) -> None:
         ({"common.toml": "oops = 1"}, "unknown key"),
         ({"common.toml": "qualifiers = 3"}, "'qualifiers': Input should be a valid list"),
         ({"common.toml": GOOD_COMMON + "[fractions]\nhalf = 500\n"}, "'fractions.half'"),
-        ({"common.toml": "[[veto]]\nnote = 'x'\n"}, "'veto.0.tokens': Field required"),
+        # Exceptions are NegEx triggers in [negation], not per-kind [[veto]] tables.
+        ({"common.toml": "[[veto]]\ntokens = 'x'\n"}, "unknown key 'veto'"),
+        ({"k.toml": 'kind = "witness_summons"\n[[pattern]]\ntokens = "x"\n[[veto]]\n'}, "'veto'"),
         ({"common.toml": "[negation]\nwindow = 0\n"}, "'negation.window'"),
         ({"common.toml": "[negation]\nafter = ['x']\n"}, "unknown key 'negation.after'"),
         ({"k.toml": 'kind = "summons"\n[[pattern]]\ntokens = "x"\n'}, "'kind': Input should be"),

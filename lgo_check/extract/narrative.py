@@ -330,17 +330,17 @@ def _predicate(spec: Any) -> Callable[[str], bool]:
 
 @dataclass(frozen=True)
 class Entry:
-    """A pattern (with an optional context) or an exception (with an optional ``unless``)."""
+    """A pattern, with an optional context that must also match in the block."""
 
-    label: str  # "<file stem>:<pattern|veto>:<number>"
+    label: str  # "<file stem>:pattern:<number>"
     tokens: tuple[Element, ...]
-    extra: tuple[Element, ...] | None = None  # the context of a pattern, unless of a veto
+    extra: tuple[Element, ...] | None = None  # the pattern's context
     requires: tuple[Requirement, ...] = ()
     extra_requires: tuple[Requirement, ...] = ()
 
     @property
     def extra_label(self) -> str:
-        return self.label + ":" + ("context" if ":pattern:" in self.label else "unless")
+        return self.label + ":context"
 
 
 @dataclass(frozen=True)
@@ -350,14 +350,11 @@ class KindSpec:
     share_of: frozenset[str]
     model_anchors: tuple[str, ...]
     patterns: tuple[Entry, ...]
-    vetoes: tuple[Entry, ...]
 
 
 @dataclass(frozen=True, eq=False)
 class Catalogue:
     kinds: tuple[KindSpec, ...]
-    vetoes: tuple[Entry, ...]  # for every kind
-    clause_breaks: tuple[tuple[str, ...], ...]
     qualifiers: tuple[str, ...]
     not_a_share_after: tuple[str, ...]
     fractions: dict[str, Number]
@@ -366,8 +363,6 @@ class Catalogue:
     def entries(self) -> Iterator[Entry]:
         for spec in self.kinds:
             yield from spec.patterns
-            yield from spec.vetoes
-        yield from self.vetoes
 
     def candidates(self, words: Words | None) -> list[tuple[str, Entry]]:
         """(kind, pattern) pairs that could match a text with these words (None: all)."""
@@ -419,12 +414,6 @@ class _PatternModel(_FileModel):
     note: str | None = None
 
 
-class _VetoModel(_FileModel):
-    tokens: str
-    unless: str | None = None
-    note: str | None = None
-
-
 class _NegationModel(_FileModel):
     """NegEx termsets (see lgo_check/extract/concerns/negation.py)."""
 
@@ -433,16 +422,15 @@ class _NegationModel(_FileModel):
     either: list[Phrase] = Field(default_factory=list)
     pseudo: list[Phrase] = Field(default_factory=list)
     terminators: list[Phrase] = Field(default_factory=list)
+    general: list[Phrase] = Field(default_factory=list)
     window: int = Field(default=10, ge=1, le=40)
 
 
 class _CommonModel(_FileModel):
-    clause_breaks: list[Phrase] = Field(default_factory=list)
     qualifiers: list[Phrase] = Field(default_factory=list)
     not_a_share_after: list[Phrase] = Field(default_factory=list)
     fractions: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
     negation: _NegationModel = Field(default_factory=_NegationModel)
-    veto: list[_VetoModel] = Field(default_factory=list)
 
 
 class _KindModel(_FileModel):
@@ -455,7 +443,6 @@ class _KindModel(_FileModel):
     #: to find this kind in it: what the kind is about. Empty: no such condition.
     model_anchors: list[Phrase] = Field(default_factory=list)
     pattern: list[_PatternModel] = Field(min_length=1)
-    veto: list[_VetoModel] = Field(default_factory=list)
 
 
 def _read(path: Path, model: type[M]) -> M:
@@ -465,12 +452,10 @@ def _read(path: Path, model: type[M]) -> M:
         raise ConcernPatternError("\n".join(exc.problems)) from None
 
 
-def _entries(
-    path: Path, items: Sequence[_PatternModel | _VetoModel], table: str
-) -> tuple[Entry, ...]:
+def _entries(path: Path, items: Sequence[_PatternModel], table: str) -> tuple[Entry, ...]:
     entries = []
     for number, item in enumerate(items, start=1):
-        extra = item.context if isinstance(item, _PatternModel) else item.unless
+        extra = item.context
         try:
             tokens = parse_tokens(item.tokens)
             more = parse_tokens(extra) if extra is not None else None
@@ -509,7 +494,6 @@ def load_catalogue(folder: Path) -> Catalogue:
                     "match (not only regexes, optional elements or very common short words), "
                     "so that the pre-filter can skip the blocks without it"
                 )
-        vetoes = _entries(path, data.veto, "veto")
         kinds.append(
             KindSpec(
                 data.kind,
@@ -517,29 +501,17 @@ def load_catalogue(folder: Path) -> Catalogue:
                 frozenset(data.share_of),
                 tuple(data.model_anchors),
                 patterns,
-                vetoes,
             )
         )
     kinds.sort(key=lambda k: KIND_ORDER.index(k.kind))
     fractions = {" ".join(k.lower().split()): v for k, v in common.fractions.items()}
     return Catalogue(
         kinds=tuple(kinds),
-        vetoes=_entries(common_path, common.veto, "veto"),
-        clause_breaks=tuple(tuple(_split_break(b)) for b in common.clause_breaks),
         qualifiers=tuple(" ".join(q.split()) for q in common.qualifiers),
         not_a_share_after=tuple(" ".join(q.split()) for q in common.not_a_share_after),
         fractions={k: int(v) if float(v).is_integer() else v for k, v in fractions.items()},
         negation=common.negation.model_dump(),
     )
-
-
-def _split_break(text: str) -> list[str]:
-    """', and' -> [',', 'and'] (the tokens spaCy makes of it)."""
-    return re.findall(r"\w+|[^\w\s]", text)
-
-
-# --------------------------------------------------------------------------
-# Figures: "more than 40%", "94 per cent", "over a third of", "one in four"
 
 
 @dataclass(frozen=True)

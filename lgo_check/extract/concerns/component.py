@@ -9,17 +9,18 @@ not scored) and the character ranges of the rule matches (``evidence``, for the 
 In each sentence:
 
 1. Rules: every pattern of ``rules/concerns/`` whose words the block has is
-   matched by spaCy's ``Matcher``; a match inside the clause of an exception of
-   the kind (``[[veto]]``) does not count.
+   matched by spaCy's ``Matcher``.
 2. Model: a sentence with at least one cue word is scored by the trained
    ``textcat_multilabel`` (see ``classifier.py``), in one batch for all the docs
    given to ``pipe``; a score at or above ``threshold`` finds the kind if the
    sentence also has one of the kind's ``model_anchors``: a word for what the
    kind is about (enquiries, recommendations, a summons, a report, an earlier
    year), so that the model's sense of criticism is tied to its subject.
-3. Negation (``negation.py``): a rule match whose words are all within the scope
-   of a denial or resolution trigger ("we have no concerns about ...", "... has
-   been resolved") is dropped; so is a model finding when half its cue words are.
+3. Negation (``negation.py``): a rule match that a trigger outside it reaches
+   (a denial or resolution, "we have no concerns about ...", "... has been
+   resolved"; or a general statement, "any council that ...", "we can issue
+   ...") is dropped; so is a model finding when half its cue words are reached.
+   There are no per-kind exceptions: one NegEx step serves every kind.
 
 Either a rule or the model finding a kind is enough.
 
@@ -82,7 +83,6 @@ class ConcernFinder:
             self.textcat = nlp.get_pipe("lgo_textcat")
             info = json.loads((MODEL_DIR / "cues.json").read_text(encoding="utf-8"))
             self.cues = {kind: frozenset(words) for kind, words in info["cues"].items()}
-        self._specs = {spec.kind: spec for spec in self.catalogue.kinds}
         self.anchors = {
             spec.kind: frozenset(lemma for word in spec.model_anchors for lemma in lemmatise(word))
             for spec in self.catalogue.kinds
@@ -153,8 +153,6 @@ class ConcernFinder:
                         if not context[entry.extra_label]:
                             continue
                     for start, end in self._matches(entry.label, entry.requires, sent):
-                        if self._vetoed(kind, sent, start, end):
-                            continue
                         if self._scopes(sent).negates(start, end):
                             continue
                         hit = hits.setdefault((k, kind), {"rules": True, "evidence": []})
@@ -187,8 +185,6 @@ class ConcernFinder:
                     cues = [i for i, lemma in enumerate(lemmas) if lemma in self.cues[kind]]
                     if self._scopes(sent).negates_most(cues):
                         continue
-                    if self._excepted(kind, sent):
-                        continue
                     hit = found[d].setdefault((k, kind), {"rules": False, "evidence": []})
                     hit["model"] = True
                     hit["score"] = score
@@ -217,7 +213,7 @@ class ConcernFinder:
 
     def _scopes(self, sent: _Sentence) -> Scopes:
         if sent.scopes is None:
-            sent.scopes = self.negex.scopes(self._lemmas(sent))
+            sent.scopes = self.negex.scopes(self._lemmas(sent), [t.lower_ for t in sent.span])
         return sent.scopes
 
     def _matches(self, label: str, requires: Any, sent: _Sentence) -> list[tuple[int, int]]:
@@ -238,46 +234,6 @@ class ConcernFinder:
             lowers = [t.lower_ for t in span]
             found = {(s, e) for s, e in found if aligner.aligns(lowers[s:e])}
         return sorted(found)
-
-    def _clauses(self, sent: _Sentence) -> list[int]:
-        breaks = self.catalogue.clause_breaks
-        words = [t.lower_ for t in sent.span]
-        clause, current = [], 0
-        for i in range(len(words)):
-            if i and any(tuple(words[i : i + len(b)]) == b for b in breaks):
-                current += 1
-            clause.append(current)
-        return clause
-
-    def _vetoed(self, kind: str, sent: _Sentence, start: int, end: int) -> bool:
-        """Whether an exception of the kind (or a common one) cancels a match in its clause."""
-        entries = (*self._specs[kind].vetoes, *self.catalogue.vetoes)
-        clause: list[int] | None = None
-        for entry in entries:
-            found = self._matches(entry.label, entry.requires, sent)
-            if not found:
-                continue
-            if clause is None:
-                clause = self._clauses(sent)
-            here = (clause[start], clause[end - 1])
-            cancels = [(clause[s], clause[e - 1]) for s, e in found]
-            if entry.extra is not None:
-                lifting = [
-                    (clause[s], clause[e - 1])
-                    for s, e in self._matches(entry.extra_label, entry.extra_requires, sent)
-                ]
-                cancels = [v for v in cancels if not any(_overlap(v, u) for u in lifting)]
-            if any(_overlap(here, v) for v in cancels):
-                return True
-        return False
-
-    def _excepted(self, kind: str, sent: _Sentence) -> bool:
-        """Whether the sentence holds an exception of the kind (the model has no clause)."""
-        return self._vetoed(kind, sent, 0, len(sent.span)) if kind in self._specs else False
-
-
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
 
 
 @Language.factory(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -80,6 +81,94 @@ def expand_template(template: str, placeholders: dict[str, str], depth: int = 0)
         return text
 
     return _PLACEHOLDER.sub(fill, _spaces(template))
+
+
+# --- first characters: a cheap test before trying every alternative -------------------
+
+try:  # the parser behind re (re._parser since Python 3.11); without it, no guards
+    _sre_parser: Any = importlib.import_module("re._parser")
+    _sre: Any = importlib.import_module("re._constants")
+    _CATEGORIES = {
+        _sre.CATEGORY_DIGIT: r"\d",
+        _sre.CATEGORY_NOT_DIGIT: r"\D",
+        _sre.CATEGORY_SPACE: r"\s",
+        _sre.CATEGORY_NOT_SPACE: r"\S",
+        _sre.CATEGORY_WORD: r"\w",
+        _sre.CATEGORY_NOT_WORD: r"\W",
+    }
+except (ImportError, AttributeError):  # pragma: no cover - a Python without them
+    _sre_parser = None
+
+
+class _NotKnown(Exception):
+    """A pattern whose first character cannot be told (``.``, a negated class ...)."""
+
+
+def _class_char(code: int) -> str:
+    return "\\" + chr(code) if chr(code) in "\\]^-[" else re.escape(chr(code))
+
+
+def _first_of_sequence(items: Any, out: set[str]) -> bool:
+    """Add what the sequence's first character can be to ``out``; True if the sequence
+    can match the empty string (what follows it then counts too)."""
+    return all(_first_of_item(op, av, out) for op, av in items)
+
+
+def _first_of_item(op: Any, av: Any, out: set[str]) -> bool:
+    if op is _sre.LITERAL:
+        out.add(_class_char(av))
+        return False
+    if op is _sre.IN:
+        for item_op, item in av:
+            if item_op is _sre.LITERAL:
+                out.add(_class_char(item))
+            elif item_op is _sre.RANGE:
+                out.add(f"{_class_char(item[0])}-{_class_char(item[1])}")
+            elif item_op is _sre.CATEGORY and item in _CATEGORIES:
+                out.add(_CATEGORIES[item])
+            else:
+                raise _NotKnown
+        return False
+    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+        return True  # zero width: the next item starts the match
+    if op is _sre.SUBPATTERN:
+        _, add_flags, del_flags, sub = av
+        if add_flags or del_flags:
+            raise _NotKnown
+        return _first_of_sequence(sub, out)
+    if op is _sre.BRANCH:
+        empty = False
+        for alternative in av[1]:
+            empty = _first_of_sequence(alternative, out) or empty
+        return empty
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
+        least, _, sub = av
+        return _first_of_sequence(sub, out) or least == 0
+    if op is getattr(_sre, "ATOMIC_GROUP", None):
+        return _first_of_sequence(av, out)
+    raise _NotKnown
+
+
+def first_chars(source: str, flags: int = FLAGS) -> str | None:
+    """A character class holding every character a match of ``source`` (compiled with
+    ``flags``) can start with, or None when that is not known or a match can be empty."""
+    if _sre_parser is None:
+        return None
+    found: set[str] = set()
+    try:
+        if _first_of_sequence(_sre_parser.parse(source, flags), found):
+            return None
+    except Exception:  # anything the walk does not know: no guard, never a wrong one
+        return None
+    return "[" + "".join(sorted(found)) + "]"
+
+
+def guarded(source: str, flags: int = FLAGS) -> str:
+    """``source`` behind a lookahead for its first characters. It matches exactly what
+    ``source`` matches; at other positions the engine fails at once instead of trying
+    each alternative (Python's engine has no such skip for case-insensitive patterns)."""
+    chars = first_chars(source, flags)
+    return f"(?={chars})(?:{source})" if chars else source
 
 
 def _field_path(path: str) -> str:
@@ -291,7 +380,7 @@ def statistics_wording() -> Wording:
             LayoutSpec(
                 x.id,
                 x.description,
-                compiled(x.detect),
+                tuple(re.compile(guarded(p.pattern), FLAGS) for p in compiled(x.detect)),
                 tuple(x.blocks),
                 {
                     block: tuple(
@@ -323,7 +412,7 @@ def statistics_wording() -> Wording:
             for x in data.label
         ),
         # One check that a cue starts a word, before trying each cue.
-        foreign=re.compile(r"(?<![\w-])(?:" + one(data.cues.foreign).pattern + ")", FLAGS),
+        foreign=re.compile(guarded(r"(?<![\w-])(?:" + one(data.cues.foreign).pattern + ")"), FLAGS),
         own=one(data.cues.own),
         box=one(data.cues.box),
         own_column=one(data.columns.own, whole=True),

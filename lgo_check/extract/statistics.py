@@ -28,7 +28,14 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from lgo_check.extract.layout import FLAGS, FigureSpec, LayoutSpec, Wording, statistics_wording
+from lgo_check.extract.layout import (
+    FLAGS,
+    FigureSpec,
+    LayoutSpec,
+    Wording,
+    first_chars,
+    statistics_wording,
+)
 from lgo_check.model import (
     COUNT_FIELDS,
     Block,
@@ -333,8 +340,12 @@ def _matcher(wording: Wording) -> _Matcher:
     overlap (the one sentence stating two figures is one pattern with two groups).
     """
     cached = _MATCHERS.get(id(wording))
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = _MATCHERS[id(wording)] = _build_matcher(wording)
+    return cached
+
+
+def _build_matcher(wording: Wording, guards: bool = True) -> _Matcher:
     parts: list[str] = []
     alternatives: dict[str, _Alternative] = {}
     entries: list[tuple[str, int, re.Pattern[str], tuple[str, ...]]] = []
@@ -347,16 +358,17 @@ def _matcher(wording: Wording) -> _Matcher:
         source = pattern.pattern
         for group in groups:
             source = source.replace(f"(?P<{group}>", f"(?P<a{n}_{group}>")
-        parts.append(f"(?P<a{n}>{source})")
+        # Its own first characters in front: the engine tries no alternative that
+        # cannot start here (the same matches, found in less time).
+        chars = first_chars(pattern.pattern) if guards else None
+        parts.append((f"(?={chars})" if chars else "") + f"(?P<a{n}>{source})")
         alternatives[f"a{n}"] = _Alternative(kind, index, groups)
     combined = re.compile(r"(?<![\w%.,])(?:" + "|".join(parts) + ")", FLAGS)
     headings = tuple(
         (h.block, re.compile("|".join(f"(?:{p.pattern})" for p in h.patterns), FLAGS))
         for h in wording.headings
     )
-    matcher = _Matcher(combined, alternatives, headings)
-    _MATCHERS[id(wording)] = matcher
-    return matcher
+    return _Matcher(combined, alternatives, headings)
 
 
 # --- whose figures --------------------------------------------------------------------
@@ -428,20 +440,23 @@ class _Cues:
 
     @classmethod
     def of(
-        cls, text: str, heading_lines: list[tuple[int, int]], wording: Wording, year: str | None
+        cls, text: str, lines: list[tuple[int, int]], wording: Wording, year: str | None
     ) -> _Cues:
         assert wording.foreign is not None
+        cues = [(m.start(), m.end(), m.group()) for m in wording.foreign.finditer(text)]
+        years = list(_YEAR_RANGE.finditer(text))
+        cues += [(m.start(), m.end(), m.group()) for m in years if f"{m[1]}-{m[2]}" != year]
+        if not cues:
+            return cls([], [], [], [], [])  # nothing is claimed: no bounds needed
+        cues.sort()
         # A sentence ends at a full stop, a blank line or a cell, and at a heading's
         # edges (a sentence wrapped over lines in a PDF goes on; a heading does not).
         cuts = [
             m.start() + 1 if m.group() in ".!?" else m.start() for m in _SENTENCE_END.finditer(text)
         ]
-        for start, end in heading_lines:
-            cuts += [start, end]
-        cues = [(m.start(), m.end(), m.group()) for m in wording.foreign.finditer(text)]
-        years = list(_YEAR_RANGE.finditer(text))
-        cues += [(m.start(), m.end(), m.group()) for m in years if f"{m[1]}-{m[2]}" != year]
-        cues.sort()
+        for start, end in lines:
+            if _heading_like(text[start:end]) or text[start:end].endswith(":"):
+                cuts += [start, end]
         year_starts = {m.start() for m in years}
         numbers = [
             (m.start(), m.end())
@@ -510,12 +525,7 @@ def _read_section(
     # Matches by line: the walk decides whose each one is.
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     line_ends = [*(i - 1 for i in line_starts[1:]), len(text)]
-    heading_lines = [
-        (a, b)
-        for a, b in zip(line_starts, line_ends, strict=True)
-        if _heading_like(text[a:b]) or text[a:b].endswith(":")
-    ]
-    cues = _Cues.of(text, heading_lines, wording, review_year)
+    cues = _Cues.of(text, list(zip(line_starts, line_ends, strict=True)), wording, review_year)
     headers = _headers(section)
     by_line: dict[int, list[re.Match[str]]] = {}
     for m in matcher.pattern.finditer(text):

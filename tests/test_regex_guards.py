@@ -1,0 +1,133 @@
+"""The first-character guards put in front of the wording patterns change no match.
+
+``first_chars`` says which characters a match can start with; ``guarded`` puts that
+in a lookahead so the engine skips other positions quickly. A wrong class would
+silently lose a figure, so the property is checked on every pattern of the layout
+file, on the letters of the tests and examples and on generated text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lgo_check.extract.layout import (
+    FLAGS,
+    StatisticsFile,
+    _read,
+    first_chars,
+    guarded,
+    statistics_wording,
+)
+from lgo_check.extract.statistics import _build_matcher
+from lgo_check.load.text import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = [
+    decode(p.read_bytes())
+    for folder in ("examples", "tests/letters", "tests/drift")
+    for p in sorted((ROOT / folder).iterdir())
+    if p.suffix in (".txt", ".md", ".html")
+]
+
+
+def _patterns() -> list[re.Pattern[str]]:
+    wording = statistics_wording()
+    found = [p for layout in wording.layouts for p in layout.detect]
+    found += [p for status in wording.statuses for p in status.patterns]
+    found += [p for figure in wording.figures for p in figure.patterns]
+    found += [p for heading in wording.headings for p in heading.patterns]
+    found += [w for w in (wording.foreign, wording.own, wording.box) if w is not None]
+    return found
+
+
+PATTERNS = _patterns()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("abc", "[a]"),
+        (r"\d+ of", r"[\d]"),
+        (r"(?<![\w%.,])(?:upheld|compliance)", "[cu]"),
+        (r"^\s*Complaint overview", r"[C\s]"),
+        (r"(?:a|)b", "[ab]"),
+        (r"[\]\-^x]y", r"[\-\]\^x]"),
+        ("a?", None),  # may match nothing: no guard
+        (".x", None),  # any character
+        ("[^a]x", None),
+        ("(?-i:a)b", None),  # its own flags: not analysed
+    ],
+)
+def test_first_chars(source: str, expected: str | None) -> None:
+    assert first_chars(source) == expected
+
+
+def test_every_wording_pattern_has_a_guard() -> None:
+    """The guards are there (else they would save nothing), except where a match may
+    start anywhere."""
+    unguarded = [p.pattern for p in PATTERNS if first_chars(p.pattern) is None]
+    assert unguarded == []
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:40])
+def test_a_match_starts_with_one_of_its_first_characters(pattern: re.Pattern[str]) -> None:
+    chars = first_chars(pattern.pattern)
+    assert chars is not None
+    first = re.compile(chars, FLAGS)
+    # Every position where the pattern matches (overlapping ones too).
+    anywhere = re.compile(f"(?=(?:{pattern.pattern}))", FLAGS)
+    for text in TEXTS:
+        for m in anywhere.finditer(text):
+            assert first.match(text, m.start()), (pattern.pattern, text[m.start() :][:60])
+    guard = re.compile(guarded(pattern.pattern), FLAGS)
+    for text in TEXTS:
+        assert [m.span() for m in guard.finditer(text)] == [
+            m.span() for m in pattern.finditer(text)
+        ]
+
+
+def _same_matches(a: re.Pattern[str], b: re.Pattern[str], text: str) -> None:
+    assert [(m.span(), m.lastgroup, m.groupdict()) for m in a.finditer(text)] == [
+        (m.span(), m.lastgroup, m.groupdict()) for m in b.finditer(text)
+    ]
+
+
+def test_the_combined_matcher_matches_as_without_guards() -> None:
+    wording = statistics_wording()
+    with_guards = _build_matcher(wording).pattern
+    assert "(?=[" in with_guards.pattern
+    without = _build_matcher(wording, guards=False).pattern
+    for text in TEXTS:
+        _same_matches(with_guards, without, text)
+
+
+WORDS = ["12", "3.5", "%", "per cent", "nine", "Twenty-one", "upheld", "complaints", "the",
+         "Council", "In", "of", "cases", "we", "were", "satisfied", "\n", " ", "\t", ",", ".",
+         "England", "last year", "100,000", "residents", "\u0130", "K", "\u017f", "\u212a", "\u00e9"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=60).map("".join))
+def test_guards_change_no_match_on_generated_text(text: str) -> None:
+    wording = statistics_wording()
+    _same_matches(_build_matcher(wording).pattern, _build_matcher(wording, False).pattern, text)
+    for pattern in PATTERNS:
+        guard = re.compile(guarded(pattern.pattern), FLAGS)
+        assert [m.span() for m in guard.finditer(text)] == [
+            m.span() for m in pattern.finditer(text)
+        ]
+
+
+def test_the_number_words_lookahead_holds_their_first_letters() -> None:
+    """The "words" placeholder has a hand-written lookahead: it must list exactly the
+    first letters of the words after it."""
+    words = _read("statistics.toml", StatisticsFile).placeholders["words"]
+    lookahead = re.match(r"\(\?=\[(\w+)\]\)", words)
+    assert lookahead is not None
+    rest = words[lookahead.end() :]
+    assert first_chars(rest) == "[" + "".join(sorted(lookahead[1])) + "]"

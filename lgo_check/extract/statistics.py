@@ -72,7 +72,9 @@ _NUMBER_CELL = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_TOKEN = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?!\w)")
-_YEAR_RANGE = re.compile(r"\b(20\d\d)\s*[-/]\s*(?:20)?(\d\d)\b")
+# "\b20dd": the word boundary is the lookbehind after the digits, so the pattern
+# starts with the literal "20", which the engine searches for quickly.
+_YEAR_RANGE = re.compile(r"(20\d\d)(?<!\w20\d\d)\s*[-/]\s*(?:20)?(\d\d)\b")
 _HEADING_MAX_WORDS = 12
 _DIGIT = re.compile(r"\d")
 
@@ -222,9 +224,8 @@ class _SectionBuilder:
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
-def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
+def _section(norm: NormalisedText, ranges: list[tuple[int, int]], quick: bool = True) -> _Section:
     text = norm.text
-    out = _SectionBuilder(text)
     # Rows whose cells are one line each, by where their first word starts.
     html_rows = {
         _first_word(text, *r.cells[0]): r
@@ -232,6 +233,9 @@ def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
         if len(r.cells) > 1 and all("\n" not in text[a:b].strip() for a, b in r.cells)
     }
     breaks = norm.tables.cell_breaks
+    if quick and not html_rows and not breaks and "|" not in text:
+        return _plain_section(text, ranges)
+    out = _SectionBuilder(text)
     table_id = -1  # tables of text lines (Markdown pipes, tabs) get negative ids
     last_table_line = -2
     line_no = 0
@@ -271,6 +275,38 @@ def _section(norm: NormalisedText, ranges: list[tuple[int, int]]) -> _Section:
                 out.line([(pos, end)], 0, False)
             pos = end + 1
     return _Section("".join(out.parts), out.line_starts, out.pieces, out.rows, text)
+
+
+def _plain_section(text: str, ranges: list[tuple[int, int]]) -> _Section:
+    """The section of a text with no table (what :func:`_section` makes of it, each
+    line one cell, built without its per-line bookkeeping)."""
+    parts: list[str] = []
+    line_starts: list[int] = []
+    pieces: list[list[tuple[int, int]]] = []
+    length = 0
+    blank = False
+    for start, stop in ranges:
+        pos = start
+        for raw in text[start:stop].split("\n"):
+            if pos >= stop:
+                break  # the range ends with a line break: no line after it
+            end = pos + len(raw)
+            words = raw.split()
+            if not words:
+                blank = True
+            else:
+                if length:
+                    separator = "\n\n" if blank else "\n"
+                    parts.append(separator)
+                    length += len(separator)
+                blank = False
+                line_starts.append(length)
+                pieces.append([(pos, end)])
+                line = " ".join(words)
+                parts.append(line)
+                length += len(line)
+            pos = end + 1
+    return _Section("".join(parts), line_starts, pieces, {}, text)
 
 
 def _first_word(text: str, a: int, b: int) -> int:

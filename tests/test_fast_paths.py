@@ -1,9 +1,11 @@
-"""The first-character guards put in front of the wording patterns change no match.
+"""Quick paths of the statistics reading give what the slow ones give.
 
+The first-character guards put in front of the wording patterns change no match.
 ``first_chars`` says which characters a match can start with; ``guarded`` puts that
 in a lookahead so the engine skips other positions quickly. A wrong class would
 silently lose a figure, so the property is checked on every pattern of the layout
-file, on the letters of the tests and examples and on generated text.
+file, on the letters of the tests and examples and on generated text. The section of
+a letter without tables, built in one pass, is the one the general builder makes.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from lgo_check.extract.layout import (
     guarded,
     statistics_wording,
 )
-from lgo_check.extract.statistics import _build_matcher
+from lgo_check.extract.statistics import _build_matcher, _section
 from lgo_check.load.text import decode
+from lgo_check.model import Source
+from lgo_check.normalise import NormalisedText, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -131,3 +135,45 @@ def test_the_number_words_lookahead_holds_their_first_letters() -> None:
     assert lookahead is not None
     rest = words[lookahead.end() :]
     assert first_chars(rest) == "[" + "".join(sorted(lookahead[1])) + "]"
+
+
+# --- the section of a letter without tables, built the quick way --------------------
+
+
+def _sections_agree(norm: NormalisedText, ranges: list[tuple[int, int]]) -> None:
+    quick, full = _section(norm, ranges), _section(norm, ranges, quick=False)
+    assert (quick.text, quick.line_starts, quick.pieces, quick.rows) == (
+        full.text,
+        full.line_starts,
+        full.pieces,
+        full.rows,
+    )
+
+
+def test_the_quick_section_is_the_section() -> None:
+    quick_ones = 0
+    for text in TEXTS:
+        norm = normalise(Source(path="x.txt", format="text", text=text))
+        if norm.tables.rows or norm.tables.cell_breaks or "|" in norm.text:
+            continue
+        quick_ones += 1
+        middle = len(norm.text) // 2
+        for ranges in ([(0, len(norm.text))], [(0, middle // 2), (middle, len(norm.text))]):
+            _sections_agree(norm, ranges)
+    assert quick_ones > 20
+
+
+LINES = ["Upheld 5", "  two  words ", "", " ", "\t", "\r", "\u2028", "\x0b", "x\u00a0y", "end."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(LINES), max_size=25).map("\n".join),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=4),
+)
+def test_the_quick_section_is_the_section_on_generated_text(text: str, cuts: list[int]) -> None:
+    norm = normalise(Source(path="x.txt", format="text", text=text or "x"))
+    bounds = sorted({min(c, len(norm.text)) for c in cuts} | {0, len(norm.text)})
+    ranges = list(zip(bounds[::2], bounds[1::2], strict=False))
+    if not (norm.tables.rows or norm.tables.cell_breaks or "|" in norm.text):
+        _sections_agree(norm, ranges)

@@ -97,6 +97,51 @@ class CheckFailed(Rule):
         return iter(())
 
 
+class HiddenTextFound(Rule):
+    """The file holds text a reader does not see; it was left out of the letter.
+
+    ## What it does
+    Reports each passage of hidden text, where it is and how it is hidden: in
+    HTML, the `hidden` attribute, CSS `display: none`, `visibility: hidden`,
+    `opacity: 0`, a zero font size or text in the colour of its background (in a
+    `style` attribute or a `<style>` rule with any selector), and `<template>`
+    elements; in Word, hidden text (`w:vanish`, `w:specVanish`, on a run or
+    through its style) and white text on a white page. Hidden text is never read
+    as the letter's: its figures, concerns and names count for nothing. The
+    finding also says when lgo-check cannot tell what is hidden, for instance
+    when a page takes its styles from an external stylesheet, which is not read.
+
+    ## Why it matters
+    A figure hidden in a letter can contradict the one a reader sees. The checks
+    follow what the reader sees, but a letter with hidden text has been edited
+    or generated in a way worth asking about before its figures go to a committee.
+
+    ## Example
+    A line the text output gives for `tests/hidden/ashcombe-vale-dc-2023-24.html`:
+
+        ashcombe-vale-dc-2023-24.html:22:40: LGO004 warning Text hidden by CSS
+        `display: none` (the <style> rule `.letterhead > .old`) is left out of the
+        letter: "Brantwood Borough Council". [hidden-text]
+    """
+
+    code = "LGO004"
+    name = "hidden-text"
+    severity = Severity.warning
+    needs_annual_review = False
+
+    def check(self, letter: Letter, options: Any) -> Iterator[Hit]:
+        for hidden in letter.hidden_text:
+            if not hidden.decided:
+                message = f"lgo-check cannot tell whether text is hidden: {hidden.how}."
+            elif hidden.excerpt:
+                message = (
+                    f'Text hidden by {hidden.how} is left out of the letter: "{hidden.excerpt}".'
+                )
+            else:
+                message = f"Hidden text is left out of the letter: {hidden.how}."
+            yield Hit(message, hidden.span)
+
+
 class NotAnAnnualReviewLetter(Rule):
     """The file is not an Ombudsman annual review letter.
 
@@ -290,6 +335,7 @@ def lgo_check_rules() -> list[type[Rule]]:
         UnreadableInput,
         NotAnAnnualReviewLetter,
         CheckFailed,
+        HiddenTextFound,
         StatisticsMissing,
         StatisticsInconsistent,
         *BUILTIN_BODY_RULES,

@@ -169,6 +169,19 @@ class Problem(Model):
     span: Span | None = None
 
 
+class HiddenText(Model):
+    """Text in the file that a reader does not see, left out of the letter; or, when
+    ``decided`` is false, a reason lgo-check cannot tell whether some text is seen
+    (an external stylesheet it does not fetch)."""
+
+    #: How it is hidden ("CSS `display: none` (the <style> rule `.aside`)").
+    how: str
+    #: The hidden text, whitespace collapsed and cut short ("" when there is none).
+    excerpt: str = ""
+    decided: bool = True
+    span: Span | None = None
+
+
 class Letter(Model):
     """Everything lgo-check read from one letter."""
 
@@ -183,6 +196,10 @@ class Letter(Model):
     concerns: list[Concern] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     spans: dict[str, Span] = Field(default_factory=dict)
+    #: What the loader left out as hidden, for the hidden-text rule. Not part of the
+    #: letter's JSON: a hidden figure must never appear as the letter's (the rule's
+    #: findings say what was hidden and where).
+    hidden_text: list[HiddenText] = Field(default_factory=list, exclude=True)
 
 
 class Severity(StrEnum):
@@ -355,3 +372,5 @@ class Source(Model):
     #: Table cells a loader knows of (Word), as (table, row, start, end) offsets in
     #: ``text``, so that figures are paired with their row's label, not the next line.
     table_cells: list[tuple[int, int, int, int]] = Field(default_factory=list)
+    #: Text the loader left out because a reader does not see it (hidden-text rule).
+    hidden_text: list[HiddenText] = Field(default_factory=list)

@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lgo_check.model import Source, Span
+from lgo_check.model import HiddenText, Source, Span
 
 _BLOCK_TAGS = (
     "p|div|br|tr|td|th|li|ul|ol|table|thead|tbody|caption|h[1-6]|section|article|"
@@ -103,12 +103,15 @@ class NormalisedText:
         original: str,
         index: LineIndex,
         tables: Tables | None = None,
+        hidden_text: list[HiddenText] | None = None,
     ) -> None:
         self.text = text
         self.original = original
         self._norm_starts, self._orig_starts, self._copied = segments
         self._index = index
         self.tables = tables or Tables()
+        #: What the loader left out as hidden (passed on to the letter for hidden-text).
+        self.hidden_text = hidden_text or []
 
     def original_offset(self, offset: int) -> int:
         i = bisect_right(self._norm_starts, offset) - 1
@@ -358,6 +361,7 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
         original,
         LineIndex(original, paged=source.paged),
         tables.tables,
+        source.hidden_text,
     )
     return _blank_artefacts(normalised, artefacts)
 

@@ -26,6 +26,7 @@ from lgo_check.engine import (
 )
 from lgo_check.model import (
     ComplianceBlock,
+    HiddenText,
     Letter,
     OverviewBlock,
     Problem,
@@ -42,6 +43,7 @@ RULES = {
     "unreadable-input": ("LGO001", "error"),
     "not-an-annual-review-letter": ("LGO002", "error"),
     "check-failed": ("LGO003", "error"),
+    "hidden-text": ("LGO004", "warning"),  # tests/test_hidden_text.py
     "stale-baseline-entry": ("LGO009", "warning"),  # tests/test_baseline.py
     "statistics-missing": ("LGO101", "warning"),
     "statistics-inconsistent": ("LGO102", "error"),
@@ -500,6 +502,13 @@ API_CASES: dict[str, tuple[Letter, int, Letter]] = {
     "not-an-annual-review-letter": (
         Letter(is_annual_review=False),
         1,
+        _letter(),
+    ),
+    "hidden-text": (
+        _letter(
+            hidden_text=[HiddenText(how="the `hidden` attribute", excerpt="In 61%", span=_span(5))]
+        ),
+        5,
         _letter(),
     ),
     "statistics-missing": (

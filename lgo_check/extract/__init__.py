@@ -34,6 +34,7 @@ def extract_letter(norm: NormalisedText) -> Letter:
         statistics=statistics,
         problems=problems,
         spans=meta.spans,
+        hidden_text=norm.hidden_text,
     )
 
 

@@ -5,8 +5,10 @@ paragraph (a line break inside a paragraph starts a new line). A table is read
 row by row, each cell's paragraphs (and any table nested in it) on lines of their
 own, and a cell merged across columns once. Line N of ``Source.text`` is the Nth
 of these lines. Headers, footers, text boxes and comments are page furniture or
-asides, not the letter, and are left out; so is hidden text (``w:vanish``, set on
-a run or through its style), which Word neither shows nor prints.
+asides, not the letter, and are left out; so is hidden text (``w:vanish`` or
+``w:specVanish``, set on a run or through its style, which Word neither shows nor
+prints, and white text on a white page), each passage recorded for the hidden-text
+rule at the line and column where it stood.
 
 The zip is checked before python-docx opens it (number of parts, declared sizes,
 compression ratios), so a small file cannot make it decompress gigabytes.
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from lgo_check.load import Limits, LoadError
 
 if TYPE_CHECKING:
-    from lgo_check.model import Source
+    from lgo_check.model import HiddenText, Source
 
 #: The main part of a Word document; a zip without it is some other kind of file.
 MAIN_PART = "word/document.xml"
@@ -91,55 +93,101 @@ def _switch(element: Any) -> bool | None:
 
 
 class _Hidden:
-    """Which runs are hidden text (``w:vanish``), directly or through their styles."""
+    """Which runs are hidden, directly or through their styles, and how.
+
+    Hidden text (``w:vanish``) and ``w:specVanish`` are never shown or printed.
+    White text (``w:color`` FFFFFF) is unseen on a white page, so it counts as hidden
+    only where nothing behind it can be coloured: outside tables (a table style can
+    shade a cell), with no shading or highlight on the run or its paragraph, and no
+    page colour. ``w:webHidden`` hides text only in Word's web view: printed and in
+    the normal views it shows, so it is read as the letter's.
+    """
 
     def __init__(self, document: Any) -> None:
-        self._styles: dict[str, tuple[str | None, bool | None]] = {}
-        self._resolved: dict[str, bool] = {}
+        self._styles: dict[str, tuple[str | None, Any]] = {}
+        self._defaults: Any = None
+        background = document.element.find(f"{_W}background")
+        colour = None if background is None else background.get(f"{_W}color", "")
+        self.page_is_white = colour is None or colour.upper() in ("FFFFFF", "AUTO", "")
         try:
             root = document.styles.element
         except Exception:  # no styles part: nothing hidden by style
             return
+        self._defaults = root.find(f"{_W}docDefaults/{_W}rPrDefault")
         for style in root.iter(f"{_W}style"):
             style_id = style.get(f"{_W}styleId")
             if style_id is None:
                 continue
             based = style.find(f"{_W}basedOn")
-            vanish = style.find(f"{_W}rPr/{_W}vanish")
-            self._styles[style_id] = (
-                None if based is None else based.get(f"{_W}val"),
-                _switch(vanish),
-            )
+            self._styles[style_id] = (None if based is None else based.get(f"{_W}val"), style)
 
-    def style(self, style_id: str | None) -> bool:
-        """Whether a style (or one it is based on) hides its text."""
-        chain: list[str] = []
-        hidden = False
-        while style_id is not None and style_id not in chain and len(chain) < 32:
-            if style_id in self._resolved:
-                hidden = self._resolved[style_id]
+    def _from_style(self, style_id: str | None, path: str) -> tuple[Any, str | None]:
+        """The element at ``path`` in a style or the first style it is based on that has
+        it, and that style's id."""
+        seen: list[str] = []
+        while style_id is not None and style_id not in seen and len(seen) < 32:
+            seen.append(style_id)
+            based, style = self._styles.get(style_id, (None, None))
+            if style is None:
                 break
-            chain.append(style_id)
-            based, vanish = self._styles.get(style_id, (None, None))
-            if vanish is not None:
-                hidden = vanish
-                break
+            found = style.find(path)
+            if found is not None:
+                # Named as Word shows it ("Draft note"), not by its id ("Draftnote").
+                return found, _val(style.find(f"{_W}name")) or style_id
             style_id = based
-        for seen in chain:
-            self._resolved[seen] = hidden
-        return hidden
+        return None, None
 
-    def paragraph(self, p: Any) -> bool:
-        return self.style(_val(p.find(f"{_W}pPr/{_W}pStyle")))
-
-    def run(self, r: Any, paragraph_hidden: bool) -> bool:
-        direct = _switch(r.find(f"{_W}rPr/{_W}vanish"))
+    def _property(self, r: Any, paragraph_style: str | None, name: str) -> tuple[Any, str] | None:
+        """A run property (``w:vanish``, ``w:color``...) and where it was set."""
+        direct = r.find(f"{_W}rPr/{_W}{name}")
         if direct is not None:
-            return direct
-        style = _val(r.find(f"{_W}rPr/{_W}rStyle"))
-        if style is not None and style in self._styles:
-            return self.style(style)
-        return paragraph_hidden
+            return direct, "on the run"
+        path = f"{_W}rPr/{_W}{name}"
+        found, style = self._from_style(_val(r.find(f"{_W}rPr/{_W}rStyle")), path)
+        if found is not None:
+            return found, f"in the style `{style}`"
+        found, style = self._from_style(paragraph_style, path)
+        if found is not None:
+            return found, f"in the paragraph style `{style}`"
+        if self._defaults is not None:
+            found = self._defaults.find(path)
+            if found is not None:
+                return found, "in the document's defaults"
+        return None
+
+    def paragraph_shaded(self, p: Any) -> bool:
+        shading = p.find(f"{_W}pPr/{_W}shd")
+        if shading is None:
+            shading, _ = self._from_style(_val(p.find(f"{_W}pPr/{_W}pStyle")), f"{_W}pPr/{_W}shd")
+        return _fills(shading)
+
+    def run(self, r: Any, p: Any, in_table: bool, shaded: bool) -> str | None:
+        """How the run is hidden, or None if it is seen."""
+        paragraph_style = _val(p.find(f"{_W}pPr/{_W}pStyle"))
+        for name in ("vanish", "specVanish"):
+            found = self._property(r, paragraph_style, name)
+            if found is not None and _switch(found[0]):
+                return f"Word's hidden-text setting (`w:{name}` {found[1]})"
+        if in_table or shaded or not self.page_is_white:
+            return None
+        found = self._property(r, paragraph_style, "color")
+        if found is None or (found[0].get(f"{_W}val") or "").upper() != "FFFFFF":
+            return None
+        if _fills(r.find(f"{_W}rPr/{_W}shd")):
+            return None
+        highlight = _val(r.find(f"{_W}rPr/{_W}highlight"))
+        if highlight not in (None, "none", "white"):
+            return None
+        return f"white text on a white page (`w:color` FFFFFF {found[1]})"
+
+
+def _fills(shading: Any) -> bool:
+    """Whether a ``w:shd`` colours what is behind the text (not none, auto or white)."""
+    if shading is None:
+        return False
+    fill = (shading.get(f"{_W}fill") or "auto").upper()
+    pattern = (shading.get(f"{_W}val") or "clear").lower()
+    return fill not in ("AUTO", "FFFFFF") or pattern not in ("clear", "nil")
 
 
 def _val(element: Any) -> str | None:
@@ -154,6 +202,8 @@ class _Reader:
         self.limits = limits
         self.items = 0
         self.hidden_chars = 0
+        #: Hidden text: (line, column where it stood in the visible text, how, text).
+        self.passages: list[tuple[int, int, str, str]] = []
         # Where each table cell's lines are, so that statistics pair a figure with
         # the label in its row (Source.table_cells): lines so far, tables so far, and
         # (table, row, first line, line after the last) of each cell.
@@ -197,19 +247,31 @@ class _Reader:
     def paragraph_text(self, p: Any) -> str | None:
         """The paragraph's text (runs and hyperlinks, as python-docx reads it) minus hidden
         runs; None for a paragraph whose text is all hidden (Word does not show it)."""
-        paragraph_hidden = self.hidden.paragraph(p)
-        out = []
-        hidden_before = self.hidden_chars
+        in_table = bool(p.xpath("ancestor::w:tc"))
+        shaded = self.hidden.paragraph_shaded(p)
+        out: list[str] = []
+        found: list[tuple[int, str, list[str]]] = []  # (visible length before, how, texts)
         for element in p.xpath("w:r | w:hyperlink"):
             runs = [element] if element.tag == f"{_W}r" else element.xpath("w:r")
             for r in runs:
                 text = r.text
-                if self.hidden.run(r, paragraph_hidden):
-                    self.hidden_chars += len(text)
-                else:
+                how = self.hidden.run(r, p, in_table, shaded)
+                if how is None:
                     out.append(text)
+                    continue
+                self.hidden_chars += len(text)
+                before = sum(len(piece) for piece in out)
+                if found and found[-1][1] == how and found[-1][0] == before:
+                    found[-1][2].append(text)
+                else:
+                    found.append((before, how, [text]))
         visible = "".join(out)
-        if not visible and self.hidden_chars > hidden_before:
+        for before, how, texts in found:
+            shown = visible[:before]
+            line = self.line + 1 + shown.count("\n")
+            column = before - (shown.rfind("\n") + 1) + 1
+            self.passages.append((line, column, how, "".join(texts)))
+        if not visible and found:
             return None
         return visible
 
@@ -248,6 +310,7 @@ class DocxLoader:
             format=self.format,
             text=text,
             table_cells=_cell_offsets(text, reader.cells),
+            hidden_text=_hidden_text(text, reader.passages),
         )
 
 
@@ -263,3 +326,26 @@ def _cell_offsets(
         for table, row, first, end in cells
         if end < len(starts)
     ]
+
+
+def _hidden_text(text: str, passages: list[tuple[int, int, str, str]]) -> list[HiddenText]:
+    """Hidden runs as the hidden-text rule reports them: at the line and column where they
+    stood in the visible text (a wholly hidden paragraph: the start of the line after it)."""
+    from lgo_check.load.hidden import MAX_LISTED, excerpt_of
+    from lgo_check.model import HiddenText, Span
+
+    lines = text.split("\n")
+    found = []
+    listed = [p for p in passages if any(ch.isalnum() for ch in p[3])]
+    for line, column, how, hidden in listed[:MAX_LISTED]:
+        if line > len(lines):  # hidden at the very end: after the last line
+            line, column = len(lines), len(lines[-1]) + 1
+        span = Span(line=line, column=column, end_line=line, end_column=column)
+        found.append(HiddenText(how=how, excerpt=excerpt_of(hidden), span=span))
+    if len(listed) > MAX_LISTED:
+        last = found[-1]
+        more = len(listed) - MAX_LISTED
+        found.append(
+            HiddenText(how=f"{more:,} more hidden passages, not listed one by one", span=last.span)
+        )
+    return found

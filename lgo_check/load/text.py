@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lgo_check.load import Limits, LoadError
-from lgo_check.load.hidden import blank_hidden
+from lgo_check.load.hidden import HiddenPassage, find_hidden
 
 if TYPE_CHECKING:
-    from lgo_check.model import Source
+    from lgo_check.model import HiddenText, Source
 
 
 def decode(data: bytes) -> str:
@@ -72,13 +72,40 @@ class TextLoader:
     def load(self, path: Path, data: bytes, display: str, limits: Limits) -> Source:
         from lgo_check.model import Source
 
-        # Hidden HTML (display: none, hidden, visibility: hidden) is not the letter's.
-        text, _hidden = blank_hidden(decode(data))
+        # Hidden HTML (display: none, hidden, visibility: hidden, ...) is not the letter's.
+        decoded = decode(data)
+        hidden = find_hidden(decoded, limits.check_time)
+        text = hidden.text
         if not text.strip():
             raise LoadError("file is empty (only whitespace)")
         if _control_ratio(text) > 0.05:
             raise LoadError("binary data, not text (too many control characters)")
-        return Source(path=display, format=self.format, text=text, html_document=self.html_document)
+        return Source(
+            path=display,
+            format=self.format,
+            text=text,
+            html_document=self.html_document,
+            hidden_text=hidden_text(decoded, hidden.passages),
+        )
+
+
+def hidden_text(text: str, passages: list[HiddenPassage]) -> list[HiddenText]:
+    """The hidden passages, placed by line and column in the source."""
+    from lgo_check.model import HiddenText, Span
+    from lgo_check.normalise import LineIndex
+
+    if not passages:
+        return []
+    index = LineIndex(text)
+    found = []
+    for passage in passages:
+        _, line, column = index.position(passage.start)
+        _, end_line, end_column = index.position(max(passage.start, passage.end - 1))
+        span = Span(line=line, column=column, end_line=end_line, end_column=end_column + 1)
+        found.append(
+            HiddenText(how=passage.how, excerpt=passage.excerpt, decided=passage.decided, span=span)
+        )
+    return found
 
 
 class MarkdownLoader(TextLoader):

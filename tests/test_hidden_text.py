@@ -455,3 +455,37 @@ def test_white_word_text_on_a_white_page(
     # Seen, so read: white on a shaded paragraph, and text hidden only in web view.
     assert "Shaded banner 2024" in lines
     assert "Dear Ms Harrow (web view only)" in lines
+
+
+# Each once made reading hidden HTML quadratic: unclosed openings that Python's parser
+# rescans from every "<", end tags searched for down a deep stack, deep trees that
+# cost lxml their depth per element, selectors that walk every element's ancestors.
+HOSTILE_UNITS = {
+    "unclosed-tag": lambda n: "<a " * n,
+    "unclosed-comment": lambda n: "<!--" * n,
+    "unclosed-cdata": lambda n: "<![CDATA[" * n,
+    "deep-nesting": lambda n: "<b>" * n,
+    "stray-end-tags": lambda n: "<div>" * n + "</span>" * n,
+    "descendant-selectors": lambda n: (
+        "<style>" + "div " * 12 + "p { display: none }</style>" + "<div>" * 600 + "<p>x</p>" * n
+    ),
+}
+
+
+def _cost(text: str) -> float:
+    best = float("inf")
+    for _ in range(2):
+        started = time.process_time()
+        find_hidden(text)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.mark.parametrize("unit", sorted(HOSTILE_UNITS))
+def test_hidden_html_reading_is_linear(unit: str) -> None:
+    """A hang guard, not a timing target: ten times the input must cost well under a
+    hundred times the time (what a quadratic path costs)."""
+    make = HOSTILE_UNITS[unit]
+    small = _cost("<p hidden>x</p>" + make(2_000))
+    large = _cost("<p hidden>x</p>" + make(20_000))
+    assert large < 40 * max(small, 0.005), (small, large)

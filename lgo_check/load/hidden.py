@@ -47,6 +47,18 @@ _MAY_HIDE = re.compile(r"<(?:style|link|template|script)\b|\bstyle\s*=|\bhidden\
 MAX_LISTED = 20
 #: At most this many selectors are matched against a page (each walks the whole tree).
 MAX_SELECTORS = 5_000
+#: Elements nest at most this deep in the tree, as in Chromium's parser: deeper ones
+#: are attached at this depth (and inserting under a deeper parent costs lxml its depth).
+MAX_DEPTH = 512
+#: Selectors with more combinators than this are not evaluated (each step walks the tree).
+MAX_COMBINATORS = 16
+#: Elements visited, at most, in matching all of a page's selectors (a few seconds):
+#: a selector visits each element once, and each descendant step each element's
+#: ancestors once more. Past it the remaining rules are reported as not applied.
+MAX_VISITS = 10_000_000
+#: Selectors that compare siblings (:nth-child, ~, +) walk every sibling of every element;
+#: on pages with more elements than this they are reported as undecided, not evaluated.
+MAX_ELEMENTS_FOR_SIBLINGS = 2_000
 EXCERPT_CHARS = 80
 
 _VOID = frozenset(
@@ -112,8 +124,8 @@ _FONT_SIZE_KEYWORDS = frozenset(
 )
 _RELATIVE_UNITS = frozenset(["em", "ex", "ch", "cap", "ic", "lh", "%"])
 _XML_UNSAFE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-#: Where the node's number is kept on its element: a namespace no CSS selector names.
-_INDEX = "{urn:lgo-check:hidden}n"
+#: A ``<`` that opens nothing: a markup opening with no end after it anywhere.
+_DEAD_OPENINGS = re.compile(r"<!--|<!\[|<")
 _WHITE = (1.0, 1.0, 1.0)
 
 
@@ -166,10 +178,16 @@ class _Tree(HTMLParser):
         self.check_time = check_time
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.root = etree.Element("lgo-document")
-        self.root.set(_INDEX, "0")
         self.nodes = [_Node("lgo-document", {}, -1, 0)]
         self.elements: list[Any] = [self.root]
+        #: Each element's node (lxml hands back the same object while one is kept).
+        self.index_of: dict[Any, int] = {self.root: 0}
         self.stack: list[int] = [0]
+        #: How many elements of each tag are open: an end tag with none open is
+        #: skipped at once, never searched for down a deep stack.
+        self.open_tags: dict[str, int] = {}
+        #: The sum of every element's depth: what one descendant step may visit at most.
+        self.depth_sum = 0
         #: Text runs: (start, end, node).
         self.runs: list[tuple[int, int, int]] = []
         self._run: tuple[int, int] | None = None
@@ -197,7 +215,9 @@ class _Tree(HTMLParser):
 
     def _close(self, depth: int, end: int) -> None:
         for index in self.stack[depth:]:
-            self.nodes[index].end = end
+            node = self.nodes[index]
+            node.end = end
+            self.open_tags[node.tag] = self.open_tags.get(node.tag, 1) - 1
         del self.stack[depth:]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -207,17 +227,19 @@ class _Tree(HTMLParser):
             self._close(len(self.stack) - 1, start)
         values = {name.lower(): (value or "") for name, value in attrs}
         index = len(self.nodes)
-        parent = self.stack[-1]
+        parent = self.stack[min(len(self.stack), MAX_DEPTH) - 1]
         element = _element(self.elements[parent], tag, values)
-        element.set(_INDEX, str(index))
+        self.index_of[element] = index
         self.nodes.append(_Node(tag, values, parent, start))
         self.elements.append(element)
+        self.depth_sum += min(len(self.stack), MAX_DEPTH)
         if tag == "link" and "stylesheet" in values.get("rel", "").lower().split():
             self.external.append((start, start + len(raw), values.get("href", "")))
         if tag in _VOID:
             self.nodes[index].end = start + len(raw)
             return
         self.stack.append(index)
+        self.open_tags[tag] = self.open_tags.get(tag, 0) + 1
         if tag == "style":
             self.style_blocks.append((index, start + len(raw)))
 
@@ -230,6 +252,8 @@ class _Tree(HTMLParser):
         start = self._event()
         close = self.text.find(">", start)
         end = len(self.text) if close < 0 else close + 1
+        if not self.open_tags.get(tag):
+            return  # nothing of the kind is open: the browser ignores it too
         for depth in range(len(self.stack) - 1, 0, -1):
             if self.nodes[self.stack[depth]].tag == tag:
                 self._close(depth, end)
@@ -312,6 +336,8 @@ class _Cascade:
         self.undecided: list[HiddenPassage] = []
         self.order = 0
         self.selectors = 0
+        self.visits = 0
+        self.out_of_budget = False
         self.translator = _Translator()
         for index, node in enumerate(tree.nodes):
             # The browser's own stylesheet: the lowest tier, so a page's CSS overrides it.
@@ -361,6 +387,8 @@ class _Cascade:
 
     def _rules(self, rules: Iterable[Any], start: int, content_start: int) -> None:
         for rule in rules:
+            if self.out_of_budget:
+                return
             if rule.type == "at-rule":
                 self._at_rule(rule, start, content_start)
             elif rule.type == "qualified-rule":
@@ -392,6 +420,26 @@ class _Cascade:
                     "(it depends on the screen or the browser)",
                 )
 
+    def _too_costly(self, selector: Any, xpath: str) -> str | None:
+        """Why a selector is not matched on this page (its cost); counts what it costs."""
+        elements = len(self.tree.nodes)
+        combinators = descendants = 0
+        tree = selector.parsed_tree
+        while hasattr(tree, "subselector"):  # a chain of combinators, right to left
+            combinators += 1
+            descendants += tree.combinator == " "
+            tree = tree.selector
+        if combinators > MAX_COMBINATORS:
+            return f"has more than {MAX_COMBINATORS} combinators and is not evaluated"
+        if "sibling::" in xpath and elements > MAX_ELEMENTS_FOR_SIBLINGS:
+            return (
+                f"compares siblings, which is not evaluated on a page of more than "
+                f"{MAX_ELEMENTS_FOR_SIBLINGS:,} elements"
+            )
+        self.visits += elements * (1 + combinators) + descendants * self.tree.depth_sum
+        self.out_of_budget = self.visits > MAX_VISITS
+        return None
+
     def _qualified(self, rule: Any, start: int, content_start: int) -> None:
         declarations = [d for d in _declarations(rule.content) if d.lower_name in _PROPERTIES]
         if not declarations:
@@ -411,13 +459,28 @@ class _Cascade:
             if self.selectors > MAX_SELECTORS:
                 if self.selectors == MAX_SELECTORS + 1:
                     self._undecided(
-                        start, content_start, f"more than {MAX_SELECTORS:,} style rules"
+                        start,
+                        content_start,
+                        f"the page has more than {MAX_SELECTORS:,} style rules: "
+                        "the rest are not applied",
                     )
                 return
-            if self.selectors % 64 == 0:
-                self.check_time("while applying the page's styles")
+            self.check_time("while applying the page's styles")
             try:
                 xpath = self.translator.selector_to_xpath(selector)
+                too_costly = self._too_costly(selector, xpath)
+                if too_costly:
+                    if hiding:
+                        self._undecided(start, content_start, f"the selector `{text}` {too_costly}")
+                    continue
+                if self.out_of_budget:
+                    self._undecided(
+                        start,
+                        content_start,
+                        f"the page has too many style rules for its {len(self.tree.nodes):,} "
+                        f"elements: from `{text}` on they are not applied",
+                    )
+                    return
                 matched = self.tree.root.xpath(xpath)
             except (cssselect.SelectorError, etree.XPathError, RecursionError):
                 if hiding:
@@ -431,15 +494,36 @@ class _Cascade:
                 tier = 3 if declaration.important else 1
                 rank = (tier, specificity, self.order)
                 for element in matched:
-                    index = element.get(_INDEX)
+                    index = self.tree.index_of.get(element)
                     if index is not None:
                         self._offer(
-                            int(index),
+                            index,
                             declaration.lower_name,
                             rank,
                             declaration.value,
                             f"the <style> rule `{text}`",
                         )
+
+
+def _parseable(text: str) -> str:
+    """The text for Python's HTML parser: the same length, with every ``<`` that can open
+    nothing (no ``>`` anywhere after it, a comment with no ``-->`` after it, a ``<![``
+    section) made a space. The parser would otherwise scan the rest of the text again
+    from each of them, which is quadratic; as text they mean what they meant."""
+    last_end = text.rfind(">")
+    last_comment_end = text.rfind("-->")
+
+    def opening(match: re.Match[str]) -> str:
+        kind = match.group()
+        if kind == "<![" or (kind == "<!--" and match.start() > last_comment_end):
+            return " " + kind[1:]
+        if match.start() > last_end:
+            return " " + kind[1:]
+        return kind
+
+    if last_end < 0:
+        return text.replace("<", " ")
+    return _DEAD_OPENINGS.sub(opening, text)
 
 
 def _declarations(source: Any) -> list[Any]:
@@ -706,7 +790,7 @@ def find_hidden(text: str, check_time: Callable[[str], None] = _no_time_limit) -
     if "<" not in text or not _MAY_HIDE.search(text):
         return HiddenResult(text)
     tree = _Tree(text, check_time)
-    tree.feed(text)
+    tree.feed(_parseable(text))
     tree.close()
     cascade = _Cascade(tree, check_time)
     computed = _compute(tree, cascade)

@@ -22,10 +22,9 @@ _BLOCK_TAGS = (
     "header|footer|blockquote|hr|title|body|html|dt|dd"
 )
 
-_TOKEN = re.compile(
-    # The lookahead lets the engine skip ordinary characters without trying every branch.
-    rf"""
-    (?=[<&\[!\#*_ \t\r\n\f\u00a0\u00ad\u2000-\u200d\u202f\ufeff])
+_TOKEN_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
+#: Every kind of markup and stray whitespace (the lookahead below is only for speed).
+_TOKEN_KINDS = rf"""
     (?:
      (?P<comment><!--)
     |(?P<hidden><(?P<hidden_tag>script|style|head|template)\b[^>]*>)
@@ -41,9 +40,17 @@ _TOKEN = re.compile(
     |(?P<space>[ \t\u00a0\u2000-\u200a\u202f]{{2,}}|[\t\u00a0\u2000-\u200a\u202f]|(?<=[\n\r])[ ])
     |(?P<invisible>[\u00ad\u200b-\u200d\ufeff])
     )
-    """,
-    re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE,
-)
+    """
+#: Where a token can start, so the engine skips ordinary characters without trying
+#: every branch: a markup character, a space before another space, a tab, a line
+#: break or "<" or "#", or a space at the start of a line. (A line feed starts no
+#: token by itself; a single space between words starts none.)
+_TOKEN_START = r"""
+    (?=[<&\[!\#*_\t\r\f\u00a0\u00ad\u2000-\u200d\u202f\ufeff]
+      |[ ][ \t<\#\r\n\f\u00a0\u2000-\u200a\u202f]
+      |(?<=[\n\r])[ ])
+    """
+_TOKEN = re.compile(_TOKEN_START + _TOKEN_KINDS, _TOKEN_FLAGS)
 
 # One-for-one character replacements, applied after building (lengths stay equal).
 _TYPOGRAPHY = str.maketrans(

@@ -19,16 +19,25 @@ from hypothesis import strategies as st
 
 from lgo_check.extract.layout import (
     FLAGS,
+    MetadataFile,
     StatisticsFile,
     _read,
     first_chars,
     guarded,
+    metadata_wording,
     statistics_wording,
 )
 from lgo_check.extract.statistics import _build_matcher, _section
 from lgo_check.load.text import decode
 from lgo_check.model import Source
-from lgo_check.normalise import NormalisedText, normalise
+from lgo_check.normalise import (
+    _TOKEN,
+    _TOKEN_FLAGS,
+    _TOKEN_KINDS,
+    _TOKEN_START,
+    NormalisedText,
+    normalise,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -177,3 +186,83 @@ def test_the_quick_section_is_the_section_on_generated_text(text: str, cuts: lis
     ranges = list(zip(bounds[::2], bounds[1::2], strict=False))
     if not (norm.tables.rows or norm.tables.cell_breaks or "|" in norm.text):
         _sections_agree(norm, ranges)
+
+
+# --- the normaliser's token lookahead ------------------------------------------------
+
+MARKUP = ["<p>", "</td>", " <br> ", "<!-- x -->", "&amp;", "&#163;", "[a](b)", "![i](j)", "# ",
+          "## Head", "**", "__", "*", " * ", "_x_", "\t", "  ", " ", "\n", "\r\n", "\r", "\f",
+          "\u00a0", "\u2003", "\u200b", "\u00ad", "\ufeff", "<https://x.y>", "<style>a</style>",
+          "word", "12", "<", "#", "!", "&", "[", "x*y", " \n", "\n "]  # fmt: skip
+
+
+def _token_starts_are_in_the_lookahead(text: str) -> None:
+    every = re.compile(f"(?=(?:{_TOKEN_KINDS}))", _TOKEN_FLAGS)
+    start = re.compile(_TOKEN_START, _TOKEN_FLAGS)
+    for m in every.finditer(text):
+        assert start.match(text, m.start()), repr(text[max(0, m.start() - 5) : m.start() + 10])
+    plain = re.compile(_TOKEN_KINDS, _TOKEN_FLAGS)
+    for begin in range(0, len(text), max(1, len(text) // 50)):
+        a, b = _TOKEN.search(text, begin), plain.search(text, begin)
+        assert (a and (a.span(), a.lastgroup)) == (b and (b.span(), b.lastgroup))
+
+
+def test_the_token_lookahead_lets_every_token_through() -> None:
+    for text in TEXTS:
+        _token_starts_are_in_the_lookahead(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MARKUP), max_size=40).map("".join))
+def test_the_token_lookahead_lets_every_token_through_generated(text: str) -> None:
+    _token_starts_are_in_the_lookahead(text)
+
+
+# --- page artefacts, all in one expression -------------------------------------------
+
+
+def _separately(text: str) -> str:
+    """What blanking with each page-artefact pattern in turn gives."""
+    for p in _read("metadata.toml", MetadataFile).page_artefacts:
+        pattern = re.compile(rf"^[ #*]*(?:{p})[ *]*$", FLAGS)
+        text = pattern.sub(lambda m: " " * len(m.group()), text)
+    return text
+
+
+def _blanked(text: str) -> str:
+    norm = normalise(Source(path="x.txt", format="text", text=text), metadata_wording().artefacts)
+    return norm.text
+
+
+ARTEFACT_LINES = ["Page 3", "Page 2 of 9", " ** Page 4 ** ", "- 7 -", "-12-", "Appendix Two",
+                  "Appendix E", "50 years 1974 - 2024", "Local Government & Social Care OMBUDSMAN",
+                  "# Local Government and Social Care Ombudsman", "Page 3 text", "text Page 3",
+                  "", "  ", "Upheld 5"]  # fmt: skip
+
+
+def test_page_artefacts_in_one_expression_blank_what_each_did() -> None:
+    assert len(metadata_wording().artefacts) == 1
+    for text in TEXTS:
+        plain = normalise(Source(path="x.txt", format="text", text=text)).text
+        assert _blanked(text) == _separately(plain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(ARTEFACT_LINES), max_size=12).map("\n".join))
+def test_page_artefacts_in_one_expression_generated(text: str) -> None:
+    text = text or "x"
+    plain = normalise(Source(path="x.txt", format="text", text=text)).text
+    assert _blanked(text) == _separately(plain)
+
+
+SKIPPED = ["By email", "by e-mail.", "Sent via email", "Private and confidential", "Our ref: AB/1",
+           "To:", "from", "SW1A 1AA", "B1 1AA", "Dr Jane Smith", "Chief Executive", "To the Council",
+           "Your reference", "Yours"]  # fmt: skip
+
+
+def test_skip_lines_in_one_expression_skip_what_each_did() -> None:
+    [combined] = metadata_wording().skip_lines
+    each = [re.compile(p, FLAGS) for p in _read("metadata.toml", MetadataFile).skip_lines]
+    for line in SKIPPED:
+        assert bool(combined.match(line)) == any(p.match(line) for p in each), line
+    assert sum(bool(combined.match(line)) for line in SKIPPED) >= 8

@@ -436,9 +436,15 @@ def metadata_wording() -> MetadataWording:
         return MetadataWording(
             honorifics=frozenset(h.lower() for h in data.honorifics),
             title_words=frozenset(w.lower() for w in data.title_words),
-            skip_lines=tuple(re.compile(p, FLAGS) for p in data.skip_lines),
-            artefacts=tuple(
-                re.compile(rf"^[ #*]*(?:{p})[ *]*$", FLAGS) for p in data.page_artefacts
+            # One expression: a line is skipped if any of them matches it.
+            skip_lines=(re.compile("|".join(f"(?:{p})" for p in data.skip_lines), FLAGS),),
+            # One expression for all of them: one pass over the text, not one each
+            # (a line is blanked if any of them is the whole line, as before).
+            artefacts=(
+                re.compile(
+                    r"^[ #*]*(?:" + "|".join(f"(?:{p})" for p in data.page_artefacts) + r")[ *]*$",
+                    FLAGS,
+                ),
             ),
             not_a_letter_unless=tuple(re.compile(p, FLAGS) for p in data.annual_review_signs),
         )

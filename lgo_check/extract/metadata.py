@@ -118,7 +118,10 @@ def extract_metadata(norm: NormalisedText) -> Metadata:
             meta.review_year = f"{start}-{end:02d}"
             meta.spans["review_year"] = norm.span(review.start("start"), review.end("end"))
 
-    period = _PERIOD.search(text)
+    # Most letters have no "between 1 April ..." at all; in plain ASCII text a quick
+    # look for the word says so without the pattern's scan of every character.
+    absent = text.isascii() and "between" not in text.lower()
+    period = None if absent else _PERIOD.search(text)
     ending = _YEAR_ENDING.search(text)
     if period and int(period["end"]) == int(period["start"]) + 1:
         meta.period = Period(

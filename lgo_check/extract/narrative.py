@@ -28,8 +28,11 @@ How letters are read (all letters of a run as one batch):
 from __future__ import annotations
 
 import functools
+import gc
+import importlib
 import re
-from bisect import bisect_left
+import sys
+import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,47 +182,6 @@ def _safe_prefix(prefix: str) -> bool:
     )
 
 
-class Words:
-    """The words of a text, to test requirements against."""
-
-    __slots__ = ("_sorted", "words")
-
-    def __init__(self, text: str = "", words: frozenset[str] | None = None) -> None:
-        self.words = frozenset(_WORD.findall(text.lower())) if words is None else words
-        self._sorted: list[str] | None = None
-
-    @staticmethod
-    def first_requirements(entries: Iterable[Entry]) -> Requirement:
-        """One requirement that a text has if it has the first requirement of any entry."""
-        words: set[str] = set()
-        prefixes: set[str] = set()
-        for entry in entries:
-            if entry.requires:
-                words |= entry.requires[0][0]
-                prefixes.update(entry.requires[0][1])
-        return frozenset(words), tuple(sorted(prefixes))
-
-    @classmethod
-    def union(cls, parts: Sequence[Words | None]) -> Words:
-        return cls(words=frozenset().union(*(p.words for p in parts if p is not None)))
-
-    def has(self, requirement: Requirement) -> bool:
-        words, prefixes = requirement
-        if not words.isdisjoint(self.words):
-            return True
-        if prefixes:
-            if self._sorted is None:
-                self._sorted = sorted(self.words)
-            for prefix in prefixes:
-                i = bisect_left(self._sorted, prefix)
-                if i < len(self._sorted) and self._sorted[i].startswith(prefix):
-                    return True
-        return False
-
-    def meets(self, requirements: Sequence[Requirement]) -> bool:
-        return all(self.has(r) for r in requirements)
-
-
 def compile_tokens(elements: Sequence[Element], tokenizer: Any) -> list[dict[str, Any]]:
     """A spaCy Matcher pattern for the elements; a literal spaCy splits becomes its pieces.
 
@@ -276,8 +238,11 @@ class Aligner:
     """Whether a compiled pattern matches a run of tokens exactly, bounded gaps included.
 
     spaCy matches the loosened pattern (unbounded gaps, much faster); each match it
-    returns is then checked here against the real bounds. The same predicates as
-    spaCy's: LOWER equal, IN, NOT_IN, REGEX (re.search), any token.
+    returns is then checked here against the real bounds (``bounded``: the pattern
+    has such gaps). The same predicates as spaCy's: LOWER equal, IN, NOT_IN, REGEX
+    (re.search), any token. ``occurs`` says whether the pattern matches anywhere in
+    a sentence: when it does not, spaCy's Matcher cannot find a match there either
+    (whatever it finds aligns), so it need not be asked.
     """
 
     def __init__(self, pattern: list[dict[str, Any]]) -> None:
@@ -287,6 +252,27 @@ class Aligner:
             gap = _GAP_OP.fullmatch(op)
             low, high = (0, int(gap.group(1))) if gap else (0, 1) if op == "?" else (1, 1)
             self._steps.append((_predicate(token.get("LOWER")), low, high))
+        self.bounded = pattern != loosen(pattern)
+
+    def occurs(self, words: Sequence[str]) -> bool:
+        """Whether the pattern matches some run of the words (of one sentence)."""
+        n = len(words)
+        current: Iterable[int] = range(n)  # where a match may start
+        for test, low, high in self._steps:
+            reached: set[int] = set()
+            for j in current:
+                if low == 0:
+                    reached.add(j)
+                k = 0
+                while k < high and j + k < n and test(words[j + k]):
+                    k += 1
+                    if k >= low:
+                        reached.add(j + k)
+            if not reached:
+                return False
+            current = reached
+        # Every path went through an element that is not optional: nothing empty.
+        return True
 
     def aligns(self, words: Sequence[str]) -> bool:
         steps, n = self._steps, len(words)
@@ -364,35 +350,9 @@ class Catalogue:
         for spec in self.kinds:
             yield from spec.patterns
 
-    def candidates(self, words: Words | None) -> list[tuple[str, Entry]]:
-        """(kind, pattern) pairs that could match a text with these words (None: all)."""
-        if words is None:
-            return [(spec.kind, entry) for spec in self.kinds for entry in spec.patterns]
-        by_word, by_prefix = self._index
-        numbers = {n for word in words.words for n in by_word.get(word, ())}
-        numbers.update(n for prefix, n in by_prefix if words.has((frozenset(), (prefix,))))
-        found = []
-        for n in sorted(numbers):
-            kind, entry = self._patterns[n]
-            if words.meets(entry.requires) and words.meets(entry.extra_requires):
-                found.append((kind, entry))
-        return found
-
-    @functools.cached_property
-    def _patterns(self) -> list[tuple[str, Entry]]:
-        return self.candidates(None)
-
-    @functools.cached_property
-    def _index(self) -> tuple[dict[str, list[int]], list[tuple[str, int]]]:
-        """Each pattern under the words (and prefixes) of its first requirement."""
-        by_word: dict[str, list[int]] = {}
-        by_prefix: list[tuple[str, int]] = []
-        for n, (_, entry) in enumerate(self._patterns):
-            first_words, first_prefixes = entry.requires[0]
-            for word in first_words:
-                by_word.setdefault(word, []).append(n)
-            by_prefix.extend((prefix, n) for prefix in first_prefixes)
-        return by_word, by_prefix
+    def patterns(self) -> list[tuple[str, Entry]]:
+        """(kind, pattern) pairs of every kind, in the order they are tried."""
+        return [(spec.kind, entry) for spec in self.kinds for entry in spec.patterns]
 
 
 def concerns_folder() -> Path:
@@ -604,7 +564,6 @@ class Pipeline:
     finder: Any  # the lgo_concerns component (component.ConcernFinder)
     catalogue: Catalogue
     shares: ShareReader
-    gate: Requirement  # a block without any of these words matches no pattern
     lemma: Callable[[str], str]
     #: What was found in blocks already read, by their text: letters repeat the
     #: Ombudsman's standard paragraphs word for word, so most blocks of a run are
@@ -624,7 +583,7 @@ def catalogue() -> Catalogue:
 
 
 def build_matchers(nlp: Any, cat: Catalogue) -> tuple[dict[str, Any], dict[str, Aligner]]:
-    """A spaCy Matcher for each pattern, context, exception and ``unless`` of the catalogue.
+    """A spaCy Matcher and an Aligner for each pattern, context, exception and ``unless``.
 
     One Matcher per entry (not one for all) lets a sentence be matched against only
     the few patterns whose words it contains: spaCy's Matcher costs time per
@@ -643,8 +602,7 @@ def build_matchers(nlp: Any, cat: Catalogue) -> tuple[dict[str, Any], dict[str, 
         except ValueError as exc:  # spaCy's own pattern errors are ValueErrors too
             raise ConcernPatternError(f"{label}: {exc}") from None
         matchers[label] = matcher
-        if pattern != loosen(pattern):
-            aligners[label] = Aligner(pattern)
+        aligners[label] = Aligner(pattern)
 
     for entry in cat.entries():
         add(entry.label, entry.tokens)
@@ -662,15 +620,60 @@ def pipeline(
     )
 
 
+def import_spacy() -> Any:
+    """spaCy, imported without its command-line interface.
+
+    ``import spacy`` imports ``spacy.cli`` (for ``spacy.info``), and with it typer,
+    weasel, httpx, requests and every command's module: about a third of what
+    importing spaCy costs, none of it needed here. While spaCy is imported, two
+    stand-in modules take the place of ``spacy.cli`` and ``spacy.cli.info``; they
+    are taken away afterwards, so ``import spacy.cli`` later imports the real one,
+    and ``spacy.info`` imports it when called. If that ever fails (a spaCy that
+    needs more of its CLI when imported), spaCy is imported as usual.
+    """
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    package = types.ModuleType("spacy.cli")
+    package.__path__ = []
+    module = types.ModuleType("spacy.cli.info")
+
+    def info(*args: Any, **kwargs: Any) -> Any:
+        from spacy.cli.info import info as spacy_info
+
+        return spacy_info(*args, **kwargs)
+
+    module.info = info  # type: ignore[attr-defined]
+    stand_ins = {"spacy.cli": package, "spacy.cli.info": module}
+    if any(name in sys.modules for name in stand_ins):
+        import spacy
+
+        return spacy
+    sys.modules.update(stand_ins)
+    try:
+        importlib.import_module("spacy")
+    except ImportError:
+        pass
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+        loaded = sys.modules.get("spacy")
+        if loaded is not None and getattr(loaded, "cli", None) is package:
+            delattr(loaded, "cli")
+    return importlib.import_module("spacy")
+
+
 @functools.cache
 def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) -> Pipeline:
-    import spacy
+    spacy = import_spacy()
 
-    from lgo_check.extract.concerns import component, lemmas  # noqa: F401  (factories)
+    from lgo_check.extract.concerns import component, lemmas, sentences  # noqa: F401  (factories)
     from lgo_check.extract.concerns.classifier import MODEL_DIR, base_pipeline
 
     shipped = component.shipped_model_exists()
-    base = spacy.load(MODEL_DIR) if shipped else base_pipeline()
+    # The shipped tokenizer is spaCy's English one unchanged (a test checks that):
+    # built from the language's defaults, it need not be read again from disk.
+    base = spacy.load(MODEL_DIR, exclude=["tokenizer"]) if shipped else base_pipeline()
     if spacy_model:
         try:
             nlp = spacy.load(spacy_model)
@@ -687,6 +690,11 @@ def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) 
         nlp = base
         if shipped:
             nlp.rename_pipe("textcat_multilabel", "lgo_textcat")
+        if "sentencizer" in nlp.pipe_names:
+            # The same rule as spaCy's Sentencizer, several times faster.
+            old: Any = nlp.get_pipe("sentencizer")
+            config = {"punct_chars": sorted(old.punct_chars), "overwrite": old.overwrite}
+            nlp.replace_pipe("sentencizer", "lgo_sentencizer", config=config)
     # The classifier reads single sentences, and the lemmatiser is asked word by word
     # for the few sentences that need lemmas: lgo_concerns calls both, not the pipeline.
     for name in ("lgo_textcat", "lgo_lemmatizer"):
@@ -696,11 +704,6 @@ def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) 
         "lgo_concerns", config={"threshold": threshold, "use_model": use_model}
     )
     cat = finder.catalogue
-    words: set[str] = set()
-    prefixes: set[str] = set()
-    for _, entry in cat.candidates(None):
-        words |= entry.requires[0][0]
-        prefixes.update(entry.requires[0][1])
     lemmatiser: Any = nlp.get_pipe("lgo_lemmatizer")
     table = lemmatiser.lookups.get_table("lemma_lookup")
 
@@ -708,9 +711,13 @@ def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) 
         lower = word.lower()
         return str(table.get(lower, lower))
 
-    return Pipeline(
-        nlp, finder, cat, ShareReader(cat), (frozenset(words), tuple(sorted(prefixes))), lemma
-    )
+    built = Pipeline(nlp, finder, cat, ShareReader(cat), lemma)
+    # The pipeline is some 100,000 objects that live as long as the process; left
+    # in the collector's generations, every full collection walks them again (about
+    # a tenth of the narrative stage's time). Frozen, the collector skips them
+    # (and a forked worker's pages of them stay shared).
+    gc.freeze()
+    return built
 
 
 # --------------------------------------------------------------------------
@@ -798,6 +805,7 @@ class _Block:
     letter: int
     offset: int  # where the block starts in the normalised text
     text: str  # the block, newlines made spaces: what spaCy reads
+    bits: int | None = None  # its words' bits (ConcernFinder.bits), once worked out
 
 
 def find_concerns(
@@ -810,9 +818,11 @@ def find_concerns(
 ) -> list[list[Concern]]:
     """The concerns in each letter, in the order of the letters.
 
-    ``prefilter=False`` sends every block through spaCy (for tests: the result
-    must be the same, only slower). ``threshold`` is the model's (default 0.5);
-    ``use_model=False`` finds concerns by the rules alone.
+    ``prefilter=False`` sends every block through spaCy, and every pattern, context
+    and exception through spaCy's Matcher in every sentence, none skipped by the
+    word tests (for tests: the result must be the same, only slower). ``threshold``
+    is the model's (default 0.5); ``use_model=False`` finds concerns by the rules
+    alone.
     """
     results: list[list[Concern]] = [[] for _ in norms]
     blocks_found: list[tuple[_Block, tuple[_Found, ...]]] = []
@@ -830,13 +840,14 @@ def find_concerns(
                 known = pipe.cache.get(block.text) if pipe is not None and prefilter else None
                 if known is not None:
                     blocks_found.append((block, known))
-                elif pipe is not None and prefilter and not _could_hold(Words(piece), pipe):
+                elif pipe is not None and prefilter and not _could_hold(block, pipe):
                     continue
                 else:
                     todo.append(block)
     if pipe is None:
         return results
-    for block, doc in zip(todo, pipe.nlp.pipe((b.text for b in todo), batch_size=64), strict=True):
+    docs = pipe.nlp.pipe((_doc(b, pipe, exhaustive=not prefilter) for b in todo), batch_size=64)
+    for block, doc in zip(todo, docs, strict=True):
         found = _found_in(doc)
         blocks_found.append((block, found))
         if prefilter:
@@ -850,13 +861,23 @@ def find_concerns(
     return results
 
 
-def _could_hold(words: Words, pipe: Pipeline) -> bool:
+def _could_hold(block: _Block, pipe: Pipeline) -> bool:
     """Whether a block has the words some pattern needs, or the model's cue and anchor."""
-    if words.has(pipe.gate) and pipe.catalogue.candidates(words):
-        return True
-    return pipe.finder.textcat is not None and pipe.finder.model_could(
-        pipe.finder.lemmas_of(words.words)
-    )
+    block.bits = bits = pipe.finder.bits(block.text)
+    return pipe.finder.model_gate(bits) or bool(pipe.finder.candidates(bits))
+
+
+def _doc(block: _Block, pipe: Pipeline, exhaustive: bool) -> Any:
+    """The block's tokens, with its text and bits for lgo_concerns."""
+    from lgo_check.extract.concerns.component import BITS_KEY, EXHAUSTIVE_KEY, TEXT_KEY
+
+    doc = pipe.nlp.make_doc(block.text)
+    doc.user_data[TEXT_KEY] = block.text
+    if block.bits is not None:
+        doc.user_data[BITS_KEY] = block.bits
+    if exhaustive:
+        doc.user_data[EXHAUSTIVE_KEY] = True
+    return doc
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:

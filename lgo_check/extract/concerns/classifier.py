@@ -53,7 +53,14 @@ _TEXTCAT = {
 }
 
 
-_UNIT = re.compile(r"[a-z]+|\d[\d.,]*|[;:]")
+#: The words the classifier reads, in lower-case text.
+UNIT = re.compile(r"[a-z]+|\d[\d.,]*|[;:]")
+
+
+def unit_word(word: str, lemma: Callable[[str], str]) -> str:
+    """What the classifier reads of one word that UNIT found (the concern component
+    remembers this per word)."""
+    return "<num>" if word[0].isdigit() else word if word in ";:" else lemma(word)
 
 
 def unit_words(text: str, lemma: Callable[[str], str]) -> list[str]:
@@ -62,10 +69,7 @@ def unit_words(text: str, lemma: Callable[[str], str]) -> list[str]:
     Read from the text with a regular expression (not spaCy's tokens: that is
     several times faster, and training reads the same way).
     """
-    return [
-        "<num>" if word[0].isdigit() else word if word in ";:" else lemma(word)
-        for word in _UNIT.findall(text.lower())
-    ]
+    return [unit_word(word, lemma) for word in UNIT.findall(text.lower())]
 
 
 def base_pipeline() -> Any:

@@ -31,31 +31,163 @@ matcher's cost grows linearly with the length of a run-on sentence.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from lgo_check.extract.concerns.classifier import MODEL_DIR, unit_words
+from lgo_check.extract.concerns.classifier import MODEL_DIR, UNIT, unit_word
 from lgo_check.extract.concerns.negation import NegEx, Scopes, Termsets
 
 SPANS_KEY = "lgo_concerns"
+#: ``doc.user_data`` keys a caller may set: the doc's text, and its words' bits
+#: (``ConcernFinder.bits``), so that they are not worked out again.
+TEXT_KEY = "lgo_concerns_text"
+BITS_KEY = "lgo_concerns_bits"
+#: With this key true in ``doc.user_data``, every pattern, context and exception is
+#: given to spaCy's Matcher in every sentence, none skipped by the word tests (the
+#: same result, slower: ``find_concerns(..., prefilter=False)`` checks that).
+EXHAUSTIVE_KEY = "lgo_concerns_exhaustive"
 WINDOW = 120
 #: A sentence of fewer words (a heading, a list label) is not scored by the model.
 MIN_MODEL_WORDS = 6
 _STRIDE = 80
+#: How many distinct words a process remembers what it knows of (see ConcernFinder.bits).
+MAX_KNOWN_WORDS = 200_000
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
 class _Sentence:
     span: Span
     text: str
-    words: Any  # narrative.Words of the sentence
+    #: Its words (``\w+`` of the lower-case text) as bits (see ConcernFinder.bits):
+    #: which requirements of the rules they meet, which kinds have a cue word among
+    #: them, which an anchor.
+    bits: int
+    #: The lower-case form of every token of the doc, filled when first needed
+    #: (shared by the doc's sentences).
+    doc_lowers: list[str]
+    #: Every pattern is matched by spaCy, none skipped for want of its words.
+    exhaustive: bool = False
+    lowers: list[str] | None = None
     lemmas: list[str] | None = None
     scopes: Scopes | None = None
+    matched: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+class _Unit:
+    """What the classifier reads of a sentence (``classifier.unit_words``) as the ORTH
+    keys of its words: its first layer reads a Doc only through ``to_array([ORTH])``,
+    so the sentence is scored exactly as a Doc of those words would be, without
+    building one."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: Iterable[int]) -> None:
+        self.keys = list(keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def to_array(self, attrs: Any) -> Any:
+        if list(attrs) != [ORTH]:
+            raise ValueError(f"the classifier reads {attrs!r}; only ORTH is provided")
+        return numpy.asarray(self.keys, dtype="uint64")
+
+
+class BagOfWordsScorer:
+    """The shipped classifier's scores for a batch of sentences, its n-grams counted at once.
+
+    spaCy's ``TextCatBOW`` model is ``extract_ngrams >> sparse_linear >> logistic``;
+    its first layer counts each sentence's n-grams with a NumPy call or two per
+    sentence, which costs more than the rest. This counts them for the whole
+    batch with one sort and feeds the model's own ``sparse_linear`` and
+    ``logistic`` layers: the same keys, counts and lengths in the same order, so
+    the scores are the same numbers (``tests/test_concern_component.py``
+    compares them with ``TextCategorizer.predict``).
+    """
+
+    def __init__(self, ngram_size: int, ops: Any, linear: Any, output: Any, model: Any) -> None:
+        self.ngram_size = ngram_size
+        self.ops = ops
+        self.linear = linear
+        self.output = output
+        self.model = model
+
+    @classmethod
+    def of(cls, textcat: Any) -> BagOfWordsScorer | None:
+        """The scorer for a ``textcat_multilabel`` of that architecture, else None."""
+        try:
+            model = textcat.model
+            first, second = model.layers
+            extract, linear = first.layers[0].layers
+            (output,) = second.layers
+        except (AttributeError, ValueError, IndexError):
+            return None
+        if (
+            extract.name != "extract_ngrams"
+            or extract.attrs.get("attr") != ORTH
+            or "sparse_linear" not in linear.name
+            or output.name != "logistic"
+            or first.name != "with_cpu(extract_ngrams>>resizable(sparse_linear))"
+            or second.name != "with_cpu(logistic)"
+        ):
+            return None
+        return cls(int(extract.attrs["ngram_size"]), extract.ops, linear, output, model)
+
+    def predict(self, keys: list[int], sizes: list[int]) -> Any:
+        """Scores (sentences x labels) for sentences given as the ORTH keys of their words,
+        one after the other (``sizes``: how many words each has)."""
+        xp = numpy
+        count = len(sizes)
+        lengths = xp.asarray(sizes, dtype="int64")
+        flat = xp.asarray(keys, dtype="uint64")
+        docs = xp.repeat(xp.arange(count), lengths)
+        ends = xp.cumsum(lengths)[docs]  # where each position's sentence ends
+        parts, owners = [flat], [docs]
+        positions = xp.arange(flat.shape[0])
+        for n in range(2, self.ngram_size + 1):
+            grams = self.ops.ngrams(n, flat)
+            inside = positions[: grams.shape[0]] + n <= ends[: grams.shape[0]]
+            parts.append(grams[inside])
+            owners.append(docs[: grams.shape[0]][inside])
+        all_keys = xp.concatenate(parts)
+        all_docs = xp.concatenate(owners)
+        order = xp.lexsort((all_keys, all_docs))
+        all_keys, all_docs = all_keys[order], all_docs[order]
+        first = xp.ones(all_keys.shape[0], dtype=bool)
+        first[1:] = (all_keys[1:] != all_keys[:-1]) | (all_docs[1:] != all_docs[:-1])
+        starts = xp.flatnonzero(first)
+        counts = xp.diff(xp.append(starts, all_keys.shape[0]))
+        features = (
+            all_keys[starts],
+            self.ops.asarray(counts, dtype="f"),
+            self.ops.asarray(xp.bincount(all_docs[starts], minlength=count), dtype="int32"),
+        )
+        return self.model.ops.asarray(self.output.predict(self.linear.predict(features)))
+
+
+class _Remembered(dict[Any, Any]):
+    """A function's results by its argument, forgotten all at once when too many."""
+
+    def __init__(self, function: Any) -> None:
+        super().__init__()
+        self._function = function
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= MAX_KNOWN_WORDS:
+            self.clear()
+        value = self[key] = self._function(key)
+        return value
 
 
 class ConcernFinder:
@@ -65,6 +197,7 @@ class ConcernFinder:
         from lgo_check.extract import narrative
 
         self.name = name
+        self.vocab = nlp.vocab
         self.threshold = threshold
         self._narrative = narrative
         self.catalogue = narrative.catalogue()
@@ -78,9 +211,11 @@ class ConcernFinder:
 
         self.negex = NegEx(Termsets.from_words(lemmatise, **self.catalogue.negation))
         self.textcat: Any = None
+        self.scorer: BagOfWordsScorer | None = None
         self.cues: dict[str, frozenset[str]] = {}
         if use_model and "lgo_textcat" in nlp.component_names:
             self.textcat = nlp.get_pipe("lgo_textcat")
+            self.scorer = BagOfWordsScorer.of(self.textcat)
             info = json.loads((MODEL_DIR / "cues.json").read_text(encoding="utf-8"))
             self.cues = {kind: frozenset(words) for kind, words in info["cues"].items()}
         self.anchors = {
@@ -88,24 +223,110 @@ class ConcernFinder:
             for spec in self.catalogue.kinds
             if spec.model_anchors
         }
+        self._bits_setup()
 
-    def lemmas_of(self, words: Iterable[str]) -> set[str]:
-        return {self.lemma(word) for word in words}
+    # ------------------------------------------------------------------
+    # What a word is, as bits: the pre-filter and the model's gate are then a few
+    # integer operations per sentence instead of set operations per pattern.
 
-    def model_could(self, lemmas: set[str]) -> bool:
-        """Whether the model may find a kind in text with these lemmas.
+    def _bits_setup(self) -> None:
+        requirements: dict[Any, int] = {}
+        for entry in self.catalogue.entries():
+            for requirement in (*entry.requires, *entry.extra_requires):
+                requirements.setdefault(requirement, 1 << len(requirements))
 
-        It is consulted only where a cue word of a kind meets one of that kind's
-        anchors (other_concern has none): the same test pre-filters blocks, so
-        the pre-filter hides nothing.
+        def mask(items: Iterable[Any]) -> int:
+            out = 0
+            for requirement in items:
+                out |= requirements[requirement]
+            return out
+
+        #: For each pattern, exception, context and ``unless``: the bits its words need.
+        self.needs: dict[str, int] = {}
+        for entry in self.catalogue.entries():
+            self.needs[entry.label] = mask(entry.requires)
+            if entry.extra is not None:
+                self.needs[entry.extra_label] = mask(entry.extra_requires)
+        # Patterns filed under the bit of their first requirement: a text is tested
+        # only against the patterns whose first requirement it meets.
+        self._by_first: dict[int, list[tuple[int, str, Any, int]]] = {}
+        for number, (kind, entry) in enumerate(self.catalogue.patterns()):
+            need = self.needs[entry.label] | mask(entry.extra_requires)
+            first = requirements[entry.requires[0]]
+            self._by_first.setdefault(first, []).append((number, kind, entry, need))
+        self._first_bits = sum(self._by_first)
+        self._word_rules: dict[str, int] = {}
+        self._prefix_rules: list[tuple[str, int]] = []
+        for (words, prefixes), bit in requirements.items():
+            for word in words:
+                self._word_rules[word] = self._word_rules.get(word, 0) | bit
+            self._prefix_rules.extend((prefix, bit) for prefix in prefixes)
+        # A word's bits: the requirements it meets, then (shifted) the kinds its lemma
+        # is a cue of, then the kinds it is an anchor of.
+        self._cue_shift = len(requirements)
+        self._anchor_shift = self._cue_shift + len(self.cues)
+        self._kind_mask = (1 << len(self.cues)) - 1
+        self.kind_bit = {kind: 1 << i for i, kind in enumerate(self.cues)}
+        self._cue_kinds: dict[str, int] = {}
+        self._anchor_kinds: dict[str, int] = {}
+        for kind, bit in self.kind_bit.items():
+            for lemma in self.cues[kind]:
+                self._cue_kinds[lemma] = self._cue_kinds.get(lemma, 0) | bit
+            for lemma in self.anchors.get(kind, ()):
+                self._anchor_kinds[lemma] = self._anchor_kinds.get(lemma, 0) | bit
+        #: Kinds the model may find without an anchor word (other_concern has none).
+        self._unanchored = sum(
+            bit for kind, bit in self.kind_bit.items() if kind not in self.anchors
+        )
+        self._word_bits = _Remembered(self._bits_of_word)
+        self._lemma = _Remembered(self.lemma).__getitem__
+        self._string = _Remembered(self.vocab.strings.__getitem__)
+        strings = self.vocab.strings
+        self._unit_key = _Remembered(lambda word: strings[unit_word(word, self._lemma)])
+
+    def _bits_of_word(self, word: str) -> int:
+        rules = self._word_rules.get(word, 0)
+        for prefix, bit in self._prefix_rules:
+            if word.startswith(prefix):
+                rules |= bit
+        lemma = self._lemma(word)
+        cues = self._cue_kinds.get(lemma, 0)
+        anchors = self._anchor_kinds.get(lemma, 0)
+        return rules | cues << self._cue_shift | anchors << self._anchor_shift
+
+    def bits(self, text: str) -> int:
+        """The bits of the words of a text (``\\w+`` of its lower-case form), or'ed."""
+        return functools.reduce(
+            operator.or_, map(self._word_bits.__getitem__, _WORD.findall(text.lower())), 0
+        )
+
+    def candidates(self, bits: int) -> list[tuple[str, Any]]:
+        """(kind, pattern) pairs whose words (context's included) a text with these bits has,
+        in the catalogue's order."""
+        found: list[tuple[int, str, Any, int]] = []
+        present = bits & self._first_bits
+        while present:
+            bit = present & -present  # the lowest bit set
+            present ^= bit
+            found.extend(item for item in self._by_first[bit] if bits & item[3] == item[3])
+        found.sort(key=operator.itemgetter(0))
+        return [(kind, entry) for _, kind, entry, _ in found]
+
+    def cue_kinds(self, bits: int) -> int:
+        return bits >> self._cue_shift & self._kind_mask
+
+    def anchor_kinds(self, bits: int) -> int:
+        return bits >> self._anchor_shift
+
+    def model_gate(self, bits: int) -> bool:
+        """Whether the model may find a kind in a text whose words have these bits.
+
+        A cue word of a kind must meet one of that kind's anchors (other_concern has
+        none): the same test pre-filters blocks, so the pre-filter hides nothing.
         """
-        for kind, cues in self.cues.items():
-            if cues.isdisjoint(lemmas):
-                continue
-            anchors = self.anchors.get(kind)
-            if anchors is None or not anchors.isdisjoint(lemmas):
-                return True
-        return False
+        return self.textcat is not None and bool(
+            self.cue_kinds(bits) & (self.anchor_kinds(bits) | self._unanchored)
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         self._process([doc])
@@ -126,19 +347,33 @@ class ConcernFinder:
     # ------------------------------------------------------------------
 
     def _process(self, docs: list[Doc]) -> None:
-        words_of = self._narrative.Words
         found: list[dict[tuple[int, str], dict[str, Any]]] = []
         to_score: list[tuple[int, int, _Sentence]] = []
-        units: list[Doc] = []
+        # What the classifier reads of each sentence to score: the ORTH keys of its
+        # unit words, one sentence after the other, and how many each has.
+        unit_keys: list[int] = []
+        unit_sizes: list[int] = []
         all_sentences: list[list[_Sentence]] = []
         for d, doc in enumerate(docs):
-            text = doc.text
-            words = words_of(text)
-            candidates = self.catalogue.candidates(words)
+            # The text and its bits, when the caller gave them (Doc.text is rebuilt
+            # from the tokens each time it is read).
+            text = doc.user_data.get(TEXT_KEY)
+            if text is None:
+                text = doc.text
+            exhaustive = bool(doc.user_data.get(EXHAUSTIVE_KEY))
+            block_bits = doc.user_data.get(BITS_KEY)
+            if block_bits is None:
+                block_bits = self.bits(text)
+            candidates = self.catalogue.patterns() if exhaustive else self.candidates(block_bits)
             sentences = []
-            for s in doc.sents:
+            doc_lowers: list[str] = []
+            spans = list(doc.sents)
+            for s in spans:
                 sent_text = text[s.start_char : s.end_char]
-                sentences.append(_Sentence(s, sent_text, words_of(sent_text)))
+                # One sentence has the words of the whole block: its bits are the block's.
+                alone = len(spans) == 1 and not exhaustive
+                bits = block_bits if alone else self.bits(sent_text)
+                sentences.append(_Sentence(s, sent_text, bits, doc_lowers, exhaustive))
             all_sentences.append(sentences)
             hits: dict[tuple[int, str], dict[str, Any]] = {}
             context: dict[str, bool] = {}
@@ -147,25 +382,33 @@ class ConcernFinder:
                     if entry.extra is not None:
                         if entry.extra_label not in context:
                             context[entry.extra_label] = any(
-                                self._matches(entry.extra_label, entry.extra_requires, s)
-                                for s in sentences
+                                self._matches(entry.extra_label, s) for s in sentences
                             )
                         if not context[entry.extra_label]:
                             continue
-                    for start, end in self._matches(entry.label, entry.requires, sent):
+                    for start, end in self._matches(entry.label, sent):
                         if self._scopes(sent).negates(start, end):
                             continue
                         hit = hits.setdefault((k, kind), {"rules": True, "evidence": []})
                         first, last = sent.span[start], sent.span[end - 1]
                         hit["evidence"].append((first.idx, last.idx + len(last)))
-                if self.textcat is not None and self.model_could(self.lemmas_of(sent.words.words)):
-                    unit = unit_words(sent.text, self.lemma)
-                    if len(unit) >= MIN_MODEL_WORDS:
+                if self.model_gate(sent.bits):
+                    words = UNIT.findall(sent.text.lower())
+                    if len(words) >= MIN_MODEL_WORDS:
                         to_score.append((d, k, sent))
-                        units.append(Doc(doc.vocab, words=unit))
+                        unit_keys.extend(map(self._unit_key.__getitem__, words))
+                        unit_sizes.append(len(words))
             found.append(hits)
         if to_score:
-            scores = self.textcat.predict(units)
+            if self.scorer is not None:
+                scores = self.scorer.predict(unit_keys, unit_sizes)
+            else:
+                ends = list(itertools.accumulate(unit_sizes))
+                units = [
+                    _Unit(unit_keys[end - size : end])
+                    for size, end in zip(unit_sizes, ends, strict=True)
+                ]
+                scores = self.textcat.predict(units)
             labels = list(self.textcat.labels)
             for row, (d, k, sent) in enumerate(to_score):
                 for j, kind in enumerate(labels):
@@ -175,14 +418,13 @@ class ConcernFinder:
                         known["score"] = score
                     if score < self.threshold:
                         continue
-                    lemmas = self._lemmas(sent)
-                    anchors = self.anchors.get(kind)
-                    found_lemmas = self.lemmas_of(sent.words.words)
-                    if self.cues[kind].isdisjoint(found_lemmas) or (
-                        anchors is not None and anchors.isdisjoint(found_lemmas)
+                    bit = self.kind_bit[kind]
+                    if not self.cue_kinds(sent.bits) & bit or (
+                        kind in self.anchors and not self.anchor_kinds(sent.bits) & bit
                     ):
                         continue
-                    cues = [i for i, lemma in enumerate(lemmas) if lemma in self.cues[kind]]
+                    kind_cues = self.cues[kind]
+                    cues = [i for i, lemma in enumerate(self._lemmas(sent)) if lemma in kind_cues]
                     if self._scopes(sent).negates_most(cues):
                         continue
                     hit = found[d].setdefault((k, kind), {"rules": False, "evidence": []})
@@ -206,20 +448,41 @@ class ConcernFinder:
                 attrs={"found_by": found_by, "score": scores_out, "evidence": evidence},
             )
 
+    def _lowers(self, sent: _Sentence) -> list[str]:
+        """The lower-case form of each token, read from the doc's array (no Token objects)."""
+        if sent.lowers is None:
+            span = sent.span
+            doc_lowers = sent.doc_lowers
+            if not doc_lowers:
+                doc_lowers.extend(map(self._string.__getitem__, span.doc.to_array(LOWER).tolist()))
+            sent.lowers = doc_lowers[span.start : span.end]
+        return sent.lowers
+
     def _lemmas(self, sent: _Sentence) -> list[str]:
         if sent.lemmas is None:
-            sent.lemmas = [self.lemma(t.lower_) for t in sent.span]
+            sent.lemmas = [self._lemma(lower) for lower in self._lowers(sent)]
         return sent.lemmas
 
     def _scopes(self, sent: _Sentence) -> Scopes:
         if sent.scopes is None:
-            sent.scopes = self.negex.scopes(self._lemmas(sent), [t.lower_ for t in sent.span])
+            sent.scopes = self.negex.scopes(self._lemmas(sent), self._lowers(sent))
         return sent.scopes
 
-    def _matches(self, label: str, requires: Any, sent: _Sentence) -> list[tuple[int, int]]:
+    def _matches(self, label: str, sent: _Sentence) -> list[tuple[int, int]]:
         """(start, end) token offsets within the sentence of the entry's matches there."""
-        if requires and not sent.words.meets(requires):
-            return []
+        found = sent.matched.get(label)
+        if found is None:
+            need = self.needs[label]
+            if sent.exhaustive or (
+                sent.bits & need == need and self.aligners[label].occurs(self._lowers(sent))
+            ):
+                found = self._match(label, sent)
+            else:
+                found = []
+            sent.matched[label] = found
+        return found
+
+    def _match(self, label: str, sent: _Sentence) -> list[tuple[int, int]]:
         span, matcher = sent.span, self.matchers[label]
         if len(span) <= WINDOW:
             found = {(s, e) for _, s, e in matcher(span)}
@@ -229,9 +492,9 @@ class ConcernFinder:
             for offset in range(0, len(span) - WINDOW + _STRIDE, _STRIDE):
                 part = span[offset : offset + WINDOW]
                 found |= {(offset + s, offset + e) for _, s, e in matcher(part)}
-        aligner = self.aligners.get(label)
-        if found and aligner is not None:
-            lowers = [t.lower_ for t in span]
+        aligner = self.aligners[label]
+        if found and aligner.bounded:
+            lowers = self._lowers(sent)
             found = {(s, e) for s, e in found if aligner.aligns(lowers[s:e])}
         return sorted(found)
 

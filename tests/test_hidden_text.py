@@ -94,6 +94,11 @@ HIDERS: dict[str, tuple[str, str, str]] = {
         "`color` the same as its background (the <style> rule `.pale`)",
     ),
     "transparent": ("", '<p style="color: transparent">{}</p>', "`color: transparent`"),
+    "font-color": (
+        "",
+        '<p><font color="FFFFFF">{}</font></p>',
+        "`color` the same as its background (the <font color> attribute)",
+    ),
     "opacity": ("", '<p style="opacity:0">{}</p>', "`opacity: 0` (style attribute)"),
     "hidden-attribute": ("", "<p hidden>{}</p>", "the `hidden` attribute"),
     "template": ("", "<template><p>{}</p></template>", "a <template>"),
@@ -202,6 +207,11 @@ KEPT = {
         '<p class="z"><b>{}</b></p>',
     ),
     "aria-hidden": ("", '<p aria-hidden="true">{}</p>'),
+    "font-color-on-bgcolor": ("", '<div bgcolor="#000080"><font color="white">{}</font></div>'),
+    "font-color-overridden": (
+        "<style>font { color: black }</style>",
+        '<font color="#fff">{}</font>',
+    ),
     "class-case": ("<style>.note { display: none }</style>", '<p class="Note">{}</p>'),
     "pseudo-element": ("<style>p::before { display: none }</style>", "<p>{}</p>"),
 }

@@ -42,7 +42,9 @@ import tinycss2.color3
 from lxml import etree
 
 #: A cheap test first: a text with none of these cannot hide anything and is not parsed.
-_MAY_HIDE = re.compile(r"<(?:style|link|template|script)\b|\bstyle\s*=|\bhidden\b", re.IGNORECASE)
+_MAY_HIDE = re.compile(
+    r"<(?:style|link|template|script)\b|\b(?:style|color)\s*=|\bhidden\b", re.IGNORECASE
+)
 #: At most this many hidden passages are listed one by one; the rest are counted.
 MAX_LISTED = 20
 #: At most this many selectors are matched against a page (each walks the whole tree).
@@ -344,6 +346,15 @@ class _Cascade:
             if "hidden" in node.attrs or node.tag in _UA_HIDDEN:
                 how = "the `hidden` attribute" if "hidden" in node.attrs else f"a <{node.tag}>"
                 self._offer(index, "display", (0, (0, 0, 0), 0), _idents("none"), how)
+            # Old presentational attributes count as the page's own CSS, below any rule.
+            if node.tag == "font" and "color" in node.attrs:
+                colour = _legacy_colour(node.attrs["color"])
+                self._offer(index, "color", (1, (0, 0, 0), 0), colour, "the <font color> attribute")
+            if "bgcolor" in node.attrs:
+                colour = _legacy_colour(node.attrs["bgcolor"])
+                self._offer(
+                    index, "background-color", (1, (0, 0, 0), 0), colour, "the bgcolor attribute"
+                )
         for node_index, content_start in tree.style_blocks:
             node = tree.nodes[node_index]
             if not _media_applies(node.attrs.get("media", "")):
@@ -532,6 +543,14 @@ def _declarations(source: Any) -> list[Any]:
     except RecursionError:
         return []
     return [d for d in parsed if d.type == "declaration"]
+
+
+def _legacy_colour(value: str) -> list[Any]:
+    """An HTML colour attribute as CSS: "ffffff" without its "#" is read as browsers do."""
+    value = value.strip()
+    if re.fullmatch(r"[0-9a-fA-F]{3}|[0-9a-fA-F]{6}", value):
+        value = "#" + value
+    return _idents(value)
 
 
 def _idents(value: str) -> list[Any]:

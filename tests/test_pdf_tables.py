@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from documents import letter_to_pdf
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pdf_documents import PdfTable, flow_pdf
 
@@ -271,6 +271,20 @@ def _tables(draw: st.DrawFn) -> tuple[PdfTable, dict[str, float]]:
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 @given(case=_tables())
+# Drawn once: a narrow label cell wrapped "Upheld decisions / per 100,000 / residents"
+# beside its figure, read as the count (tests/test_wrapped_labels.py).
+@example(
+    case=(
+        PdfTable(
+            [["1", "Upheld decisions per 100,000 residents"], ["0%", "Complaints upheld"]],
+            widths=[25.0, 33.0],
+            align="top",
+            padding=0.0,
+            gutter=6.0,
+        ),
+        {"per_100k": 1.0, "rate_pct": 0},
+    )
+)
 def test_any_pdf_table_gives_no_wrong_figure(
     case: tuple[PdfTable, dict[str, float]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:

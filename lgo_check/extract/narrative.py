@@ -253,12 +253,27 @@ class Aligner:
             low, high = (0, int(gap.group(1))) if gap else (0, 1) if op == "?" else (1, 1)
             self._steps.append((_predicate(token.get("LOWER")), low, high))
         self.bounded = pattern != loosen(pattern)
+        # A first element that is one word of a list: where a match can start is
+        # found with a set lookup per token.
+        first, low, high = pattern[0].get("LOWER"), *self._steps[0][1:]
+        self._first: frozenset[str] | None = None
+        if (low, high) == (1, 1) and isinstance(first, str):
+            self._first = frozenset([first])
+        elif (low, high) == (1, 1) and isinstance(first, dict) and "IN" in first:
+            self._first = frozenset(first["IN"])
 
     def occurs(self, words: Sequence[str]) -> bool:
         """Whether the pattern matches some run of the words (of one sentence)."""
         n = len(words)
+        steps = self._steps
         current: Iterable[int] = range(n)  # where a match may start
-        for test, low, high in self._steps:
+        if self._first is not None:
+            members = self._first
+            current = {j + 1 for j, word in enumerate(words) if word in members}
+            if not current:
+                return False
+            steps = steps[1:]
+        for test, low, high in steps:
             reached: set[int] = set()
             for j in current:
                 if low == 0:

@@ -112,7 +112,7 @@ class BagOfWordsScorer:
     sentence, which costs more than the rest. This counts them for the whole
     batch with one sort and feeds the model's own ``sparse_linear`` and
     ``logistic`` layers: the same keys, counts and lengths in the same order, so
-    the scores are the same numbers (``tests/test_concern_component.py``
+    the scores are the same numbers (``tests/test_narrative_mechanics.py``
     compares them with ``TextCategorizer.predict``).
     """
 

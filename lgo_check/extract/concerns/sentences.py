@@ -3,7 +3,7 @@
 The same rule as spaCy's (a sentence starts at the first token after one of the
 ``punct_chars`` that is neither punctuation nor one of them), read from
 ``Doc.to_array`` instead of one Python ``Token`` per token, which is most of what
-the sentencizer costs. ``tests/test_concern_component.py`` checks that it splits
+the sentencizer costs. ``tests/test_narrative_mechanics.py`` checks that it splits
 as spaCy's does.
 """
 

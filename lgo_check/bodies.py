@@ -18,6 +18,7 @@ keeps for every letter until the end, when bodies are grouped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -160,6 +161,13 @@ def alias_keys(aliases: Mapping[str, str] | None = None) -> dict[str, str]:
 SpanTuple = tuple[int, int, int, int, int | None]
 
 
+@functools.cache
+def _start_year(review_year: str) -> int | None:
+    """2023 for "2023-24" (asked many times per letter by the trend rules: remembered)."""
+    match = re.match(r"\d{4}", review_year)
+    return int(match.group()) if match else None
+
+
 def _pack(span: Span) -> SpanTuple:
     return (span.line, span.column, span.end_line, span.end_column, span.page)
 
@@ -234,13 +242,14 @@ class LetterRecord:
         """The record of what the runner kept about a letter (``runner.LetterDigest``)."""
         if not digest.is_annual_review or not digest.organisation:
             return None
+        known = digest.figures  # built from the packed digest on each call: once here
         return cls(
             path=digest.path,
             organisation=digest.organisation,
             review_year=digest.review_year,
             letter_date=digest.letter_date,
             layout=digest.layout,
-            figures={figure: digest.figures.get(figure) for figure in FIGURES},
+            figures={figure: known.get(figure) for figure in FIGURES},
             statuses=dict(digest.statuses),
             spans=dict(digest.places),
             concerns=tuple(ConcernRecord(kind, place) for kind, place in digest.concerns),
@@ -249,10 +258,7 @@ class LetterRecord:
     @property
     def start_year(self) -> int | None:
         """2023 for "2023-24"; None when the letter gives no review year."""
-        if self.review_year is None:
-            return None
-        match = re.match(r"\d{4}", self.review_year)
-        return int(match.group()) if match else None
+        return None if self.review_year is None else _start_year(self.review_year)
 
     def span(self, figure: str) -> Span | None:
         packed = self.spans.get(figure)
@@ -287,6 +293,9 @@ class Body:
 
     key: str
     letters: list[LetterRecord]
+    _series: tuple[int, tuple[LetterRecord, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -303,12 +312,18 @@ class Body:
         """One letter per review year, oldest first: of two for the same year, the
         later-dated one (a corrected reissue replaces the letter it corrects; on the
         same date, the one later in path order)."""
+        known = self._series
+        if known is not None and known[0] == len(self.letters):
+            return list(known[1])
         by_year: dict[int, LetterRecord] = {}
         for record in self.letters:
             year = record.start_year
             if year is not None:
                 by_year[year] = record  # letters are ordered, so the last one wins
-        return [by_year[year] for year in sorted(by_year)]
+        series = [by_year[year] for year in sorted(by_year)]
+        # Asked many times per body by the trend rules: kept while its letters are.
+        self._series = (len(self.letters), tuple(series))
+        return series
 
     def duplicates(self) -> list[tuple[LetterRecord, LetterRecord]]:
         """(superseded letter, the letter kept in the series) for every second letter of a year."""

@@ -21,7 +21,7 @@ import datetime as dt
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -190,6 +190,11 @@ class LetterDigest:
             concern_kinds=_shared(self.concern_kinds),
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent by every worker for every letter: as a tuple (the generated pickling of
+        # a slotted dataclass looks its fields up each time), names shared on arrival.
+        return (_received_digest, tuple(getattr(self, name) for name in _DIGEST_FIELDS))
+
     @classmethod
     def of(cls, path: str, letter: Letter) -> LetterDigest:
         figures: dict[str, Number | None] = {}
@@ -235,6 +240,19 @@ class LetterDigest:
                 for c in letter.concerns
             ),
         )
+
+
+_DIGEST_FIELDS = tuple(f.name for f in fields(LetterDigest))
+
+
+_DIGEST_NAMES = ("figure_names", "status_names", "status_values", "place_names", "concern_kinds")
+
+
+def _received_digest(*values: Any) -> LetterDigest:
+    given = dict(zip(_DIGEST_FIELDS, values, strict=True))
+    for name in _DIGEST_NAMES:
+        given[name] = _shared(given[name])
+    return LetterDigest(**given)
 
 
 @dataclass
@@ -384,6 +402,12 @@ class ReadyFile:
     #: False if not even the failure could be rendered (nothing is written for it).
     rendered: bool = True
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            ReadyFile,
+            (self.path, self.prepared, self.counts, self.errors, self.digest, self.rendered),
+        )
+
 
 class Preparer:
     """Makes each file's outcome ready to write, with ``reporter.prepare``.
@@ -479,7 +503,7 @@ def stream(
         tally.add_counts(ready.counts)
         errors.extend(ready.errors)
         if ready.digest is not None:
-            digests.append(ready.digest.shared())
+            digests.append(ready.digest)  # names shared: made here, or as it arrived
         if progress is not None:
             progress(done, len(targets))
     late = BodyResult()
@@ -551,7 +575,7 @@ def run(
         reports.append(outcome.report)
         errors.extend(outcome.errors)
         if outcome.digest is not None:
-            digests.append(outcome.digest.shared())
+            digests.append(outcome.digest)
     from lgo_check.history import check_history
 
     late, bodies, body_errors = check_history(digests, pipeline.rules, config.bodies.aliases)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lgo_check.model import FileReport, Finding, Severity, Summary
 
@@ -20,6 +21,9 @@ class FileCounts:
     acknowledged: int
     #: Each finding's severity and rule name.
     findings: tuple[tuple[str, str], ...]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FileCounts, (self.checked, self.acknowledged, self.findings))
 
     @classmethod
     def of(cls, report: FileReport) -> FileCounts:

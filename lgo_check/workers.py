@@ -30,13 +30,14 @@ import gc
 import multiprocessing
 import os
 import queue
+import select
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -64,7 +65,7 @@ WINDOW_PER_WORKER = 3
 MAX_CHUNK = 16
 #: A worker is replaced by a fresh fork after this many files: what a long-lived
 #: process accumulates (spaCy's string store grows with every new word) stays bounded.
-FILES_PER_WORKER = 500
+FILES_PER_WORKER = 2000
 
 
 def available_cpus() -> int:
@@ -333,7 +334,33 @@ def check_in_workers(
     # freed: kept out of the collector's sight, a collection in a worker does not
     # touch (and so copy) every page it inherited.
     gc.freeze()
-    workers = [_Worker(context, pipeline, targets, finish) for _ in range(jobs)]
+    # One poll object for the whole run (multiprocessing's wait() builds a selector
+    # per call, which cost more than reading the answer).
+    poller = select.poll()
+    workers: list[_Worker] = []
+    by_fd: dict[int, int] = {}
+
+    def start(index: int) -> None:
+        worker = _Worker(context, pipeline, targets, finish)
+        if index == len(workers):
+            workers.append(worker)
+        else:
+            workers[index] = worker
+        fd = worker.conn.fileno()
+        by_fd[fd] = index
+        poller.register(fd, select.POLLIN)
+
+    def retire(index: int, now: bool) -> None:
+        worker = workers[index]
+        if worker.conn.closed:
+            return
+        fd = worker.conn.fileno()
+        poller.unregister(fd)
+        del by_fd[fd]
+        worker.stop(now=now)
+
+    for index in range(jobs):
+        start(index)
     done: dict[int, Any] = {}
     #: Files taken back from a worker that was replaced, given before new ones.
     again: deque[int] = deque()
@@ -344,8 +371,8 @@ def check_in_workers(
         worker = workers[index]
         again.extendleft(reversed(worker.pending))
         worker.pending.clear()
-        worker.stop(now=True)
-        workers[index] = _Worker(context, pipeline, targets, finish)
+        retire(index, now=True)
+        start(index)
 
     try:
         while next_to_yield < len(targets):
@@ -353,44 +380,49 @@ def check_in_workers(
                 if len(worker.pending) >= chunk or worker.files >= FILES_PER_WORKER:
                     continue
                 if again:
-                    start = again.popleft()
-                    stop = start + 1
+                    first = again.popleft()
+                    stop = first + 1
                 elif next_new < len(targets) and next_new < next_to_yield + window:
-                    start = next_new
-                    stop = min(len(targets), start + chunk, next_to_yield + window)
+                    first = next_new
+                    stop = min(
+                        len(targets),
+                        first + chunk,
+                        next_to_yield + window,
+                        first + FILES_PER_WORKER - worker.files,
+                    )
                     next_new = stop
                 else:
                     continue
                 try:
-                    worker.give(start, stop)
+                    worker.give(first, stop)
                 except OSError:  # it died while idle: a fresh one takes the files
-                    worker.pending.extend(range(start, stop))
+                    worker.pending.extend(range(first, stop))
                     replace(index)
             busy = [w for w in workers if w.pending]
             if busy:
                 nearest = min(w.since for w in busy) + seconds + KILL_GRACE_SECONDS
-                ready = wait([w.conn for w in busy], timeout=max(0.0, nearest - time.monotonic()))
-                for index, worker in enumerate(workers):
-                    if not worker.pending or worker.conn not in ready:
-                        continue
-                    while worker.pending and worker.conn.poll():
-                        try:
-                            got_index, result = worker.conn.recv()
-                        except (EOFError, OSError):
-                            worker.process.join(timeout=5)
+                wait_ms = max(0, int((nearest - time.monotonic()) * 1000) + 1)
+                for fd, _ in poller.poll(wait_ms):
+                    index = by_fd[fd]
+                    worker = workers[index]
+                    try:
+                        got_index, result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        worker.process.join(timeout=5)
+                        if worker.pending:
                             lost = worker.pending.popleft()
                             done[lost] = handed_on(
                                 pipeline.failed(targets[lost], _death(worker.process.exitcode))
                             )
-                            replace(index)
-                            break
-                        worker.pending.popleft()
-                        worker.since = time.monotonic()
-                        done[got_index] = result
-                    else:
-                        if not worker.pending and worker.files >= FILES_PER_WORKER:
-                            worker.stop()
-                            workers[index] = _Worker(context, pipeline, targets, finish)
+                        replace(index)
+                        break  # its descriptor's number may now be a new worker's: poll again
+                    worker.pending.popleft()
+                    worker.since = time.monotonic()
+                    done[got_index] = result
+                    if not worker.pending and worker.files >= FILES_PER_WORKER:
+                        retire(index, now=False)
+                        start(index)
+                        break
                 now = time.monotonic()
                 for index, worker in enumerate(workers):
                     if worker.pending and now > worker.since + seconds + KILL_GRACE_SECONDS:
@@ -401,8 +433,8 @@ def check_in_workers(
                 yield done.pop(next_to_yield)
                 next_to_yield += 1
     finally:
-        for worker in workers:
-            worker.stop(now=bool(worker.pending))
+        for index, worker in enumerate(workers):
+            retire(index, now=bool(worker.pending))
         gc.unfreeze()
 
 

@@ -15,6 +15,7 @@ import pytest
 from conftest import Installer, annual_review_letter
 from documents import letter_to_docx, letter_to_pdf
 
+from lgo_check import workers
 from lgo_check.workers import chunk_size, effective_jobs
 
 LOOPING = '''
@@ -257,6 +258,28 @@ def test_files_sent_with_a_stuck_one_are_all_checked(
             assert "checked by the stuck rule's pack" in {f["message"] for f in file["findings"]}
     if how == "deaf":
         assert lgo_cli("--format", "json", "-j", "1", ".").out == two.out
+
+
+def test_workers_replaced_after_their_share_of_files_change_nothing(
+    lgo_cli: Any, lgo_workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(30):
+        _letter(lgo_workdir, f"{n:02d}.txt", per_100k=1.5 + n)
+    one = lgo_cli("--isolated", "--format", "json", "-j", "1", ".")
+    monkeypatch.setattr(workers, "FILES_PER_WORKER", 4)
+    started = []
+    original = workers._Worker.__init__
+
+    def counted(self: Any, *args: Any) -> None:
+        started.append(1)
+        original(self, *args)
+
+    monkeypatch.setattr(workers._Worker, "__init__", counted)
+    two = lgo_cli("--isolated", "--format", "json", "-j", "2", ".")
+    assert two.code == one.code == 0
+    assert two.out == one.out
+    assert len(two.json()["files"]) == 30
+    assert len(started) >= 30 // 4
 
 
 def test_jobs_from_configuration_and_command_line(lgo_cli: Any, lgo_workdir: Path) -> None:

@@ -8,7 +8,9 @@ Prints, in one run:
   PDF letters in a warm process (the PDF reader's helper process counted), with the
   regex floor (read the file, pull the four headline figures with plain regular
   expressions) and the bare pypdfium2 floor (open the PDF, get each page's text),
-  and the ratios. Text letters are measured twice: as a run reads them (the
+  and the ratios; a peer prose linter, proselint, on the same text letters (with the
+  ``bench`` extra installed: ``pip install -e '.[bench]'``). Text letters are
+  measured twice: as a run reads them (the
   narrative pass remembers a paragraph it has read, and same-year letters repeat
   the Ombudsman's standard paragraphs; forgotten before each round), and with
   every paragraph new (forgotten before each letter), as letters in new words are;
@@ -48,6 +50,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import CLEAN_FIGURES, annual_review_letter  # noqa: E402
 from documents import letter_to_docx, letter_to_pdf  # noqa: E402
+from peer import proselint_ms_per_letter  # noqa: E402
 
 LGO_CHECK = Path(sys.executable).with_name("lgo-check")
 
@@ -281,6 +284,14 @@ def stages(folder: Path, kind: str, sample: int) -> None:
         floor = _median_ms(regex_floor, rounds) / n
         ratios = ", ".join(f"{label} {value / floor:.0f}x" for label, value in wholes)
         print(f"    {'floor: read + 4 headline regexes':<42}{floor:8.3f}   ratio: {ratios}")
+        texts = [t.path.read_bytes().decode("utf-8") for t in targets]
+        peer = proselint_ms_per_letter(texts, rounds)
+        if peer is None:
+            print(f"    {'peer: proselint':<42}     n/a   (pip install -e '.[bench]')")
+        else:
+            speedups = ", ".join(f"{label} {peer / value:.1f}x" for label, value in wholes)
+            label = "peer: proselint, default checks"
+            print(f"    {label:<42}{peer:8.2f}   lgo-check faster: {speedups}")
     else:
         import pypdfium2 as pdfium
 

@@ -374,3 +374,7 @@ class Source(Model):
     table_cells: list[tuple[int, int, int, int]] = Field(default_factory=list)
     #: Text the loader left out because a reader does not see it (hidden-text rule).
     hidden_text: list[HiddenText] = Field(default_factory=list)
+    #: Where a paragraph starts after a gap the text does not show (PDF: vertical space
+    #: between lines), as offsets in ``text`` of line starts; normalising puts a blank
+    #: line there, as a text letter has, while line numbers stay the file's own.
+    paragraph_starts: list[int] = Field(default_factory=list)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -291,6 +291,17 @@ class _Builder:
         self.copied.append(copied)
         self.length += len(text)
 
+    def copy(self, original: str, start: int, end: int, paragraphs: list[int]) -> None:
+        """``original[start:end]`` as it is, with a blank line before each paragraph
+        start a loader reported inside it (a PDF's gap between paragraphs)."""
+        if paragraphs:
+            first = bisect_left(paragraphs, start)
+            for paragraph in paragraphs[first : bisect_right(paragraphs, end)]:
+                self.add(original[start:paragraph], start, True)
+                self.add("\n", paragraph, False)
+                start = paragraph
+        self.add(original[start:end], start, True)
+
     def drop_trailing_space(self) -> None:
         if self.parts and self.parts[-1] == " " and not self.copied[-1]:
             self.parts.pop()
@@ -308,6 +319,7 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
     number are as near each other as the original put them.
     """
     original = source.text
+    paragraphs = sorted(source.paragraph_starts)
     out = _Builder()
     tables = _TableRecorder()
     closing = _Closings(original)
@@ -332,7 +344,7 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
             end, kind = match.end(), "tag"
         else:
             search_from = max(end, start + 1)
-        out.add(original[pos:start], pos, True)
+        out.copy(original, pos, start, paragraphs)
         pos = end
         if kind in ("newline", "block_tag"):
             out.drop_trailing_space()
@@ -359,7 +371,7 @@ def normalise(source: Source, artefacts: Iterable[re.Pattern[str]] = ()) -> Norm
             # Outside a whole HTML document, "<head>" is more likely text than markup.
             out.add(original[start:end], start, True)
         # comment, tag, md_* markers, invisible characters: dropped.
-    out.add(original[pos:], pos, True)
+    out.copy(original, pos, len(original), paragraphs)
     _loader_rows(source, out, tables.tables)
     text = "".join(out.parts).translate(_TYPOGRAPHY)
     normalised = NormalisedText(

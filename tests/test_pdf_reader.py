@@ -61,7 +61,7 @@ def test_a_reason_from_the_helper_is_the_files_finding(tmp_path: Path) -> None:
 
 def _child_reads(path: str, queue: multiprocessing.Queue[tuple[int | None, str]]) -> None:
     data = Path(path).read_bytes()
-    pages, _ = pdfworker.read_isolated(data, Limits().started())
+    pages = pdfworker.read_isolated(data, Limits().started()).pages
     queue.put((_helper_pid(), pages[0][:40]))
 
 
@@ -104,5 +104,5 @@ def test_a_helper_interrupted_mid_answer_is_not_asked_again(
     monkeypatch.setattr(pdfworker._Helper, "_read", interrupted)
     with pytest.raises(KeyboardInterrupt):
         pdfworker.read_isolated(first_data, Limits().started())
-    [page], _ = pdfworker.read_isolated(second_data, Limits().started())
+    [page] = pdfworker.read_isolated(second_data, Limits().started()).pages
     assert "Brindlecombe" in page

@@ -295,3 +295,79 @@ def test_any_pdf_table_gives_no_wrong_figure(
         got = getattr(letter.statistics.upheld, name)
         if got is not None:
             assert name in truth and math.isclose(got, truth[name]), (name, got, truth)
+
+
+# --- a block lgo-check does not know, in a PDF ----------------------------------------------
+
+_UPHELD_SENTENCES = [
+    "54% of complaints we investigated were upheld.",
+    "This compares to an average of 61% in similar authorities.",
+]
+_TAIL_WITHOUT_REMEDY_PEER = [line for line in TAIL if "average of 12%" not in line]
+_NEW_BLOCK = "Complaints about adult social care"
+
+
+@pytest.mark.parametrize(
+    ("items", "field", "own"),
+    [
+        # The new block's average would be the only remedy average in the letter.
+        (
+            [
+                *HEAD,
+                *_UPHELD_SENTENCES,
+                *_TAIL_WITHOUT_REMEDY_PEER,
+                _NEW_BLOCK,
+                "This compares to an average of 44% in similar authorities.",
+            ],
+            "remedy.peer_average_pct",
+            None,
+        ),
+        # The new block states its rate in the very sentence of the body's own rate.
+        (
+            [
+                *HEAD,
+                _UPHELD_SENTENCES[1],
+                *TAIL,
+                _NEW_BLOCK,
+                "38% of complaints we investigated were upheld.",
+            ],
+            "upheld.rate_pct",
+            None,
+        ),
+        # Beside the body's own rate, the new block's changes nothing.
+        (
+            [
+                *HEAD,
+                *_UPHELD_SENTENCES,
+                *TAIL,
+                _NEW_BLOCK,
+                "38% of complaints we investigated were upheld.",
+            ],
+            "upheld.rate_pct",
+            54,
+        ),
+    ],
+    ids=["only-average", "only-rate", "beside-own-rate"],
+)
+def test_sentence_under_a_new_block_heading_is_not_the_block_above(
+    items: list[str], field: str, own: int | None, tmp_path: Path
+) -> None:
+    """A PDF has no blank lines: the loader reports the gaps between paragraphs, so a
+    heading lgo-check does not know stands alone as in a text letter, and what
+    follows it is never read into the block above."""
+    pdf = flow_pdf(items, tmp_path / "letter.pdf")
+    loader = PdfLoader()
+    loader.isolated = False
+    source = loader.load(pdf, pdf.read_bytes(), pdf.name, Limits())
+    # The gaps are reported beside the text; the text's lines are the page's own.
+    assert "\n\n" not in source.text
+    assert source.text[source.text.index(_NEW_BLOCK) :].startswith(_NEW_BLOCK + "\n")
+    assert source.text.index(_NEW_BLOCK) in source.paragraph_starts
+    letter, messages = _read(source)
+    block, name = field.split(".")
+    assert getattr(getattr(letter.statistics, block), name) == own
+    if own is None:
+        # Empty, and named (for a figure whose sentence names its block, with the heading).
+        assert any(m.startswith(field) for m in messages), messages
+        if field == "upheld.rate_pct":
+            assert any(m.startswith(field) and _NEW_BLOCK in m for m in messages), messages

@@ -568,24 +568,47 @@ def _drop_page_numbers(rows: list[_Row]) -> tuple[list[_Row], list[_Row], list[_
 TableRow = tuple[int, int, int, list[tuple[int, int]]]
 
 
+#: A line starts a paragraph when the gap above it is at least this share of its height.
+PARAGRAPH_GAP = 0.5
+
+
 def page_lines(fragments: list[_Fragment], body_size: float) -> list[str]:
     """One page's visual lines in reading order (see the module docstring)."""
     return page_layout(fragments, body_size)[0]
 
 
-def page_layout(fragments: list[_Fragment], body_size: float) -> tuple[list[str], list[TableRow]]:
-    """One page's visual lines in reading order, and where its tables' cells are."""
+def page_layout(
+    fragments: list[_Fragment], body_size: float
+) -> tuple[list[str], list[TableRow], list[int]]:
+    """One page's visual lines in reading order, where its tables' cells are, and
+    which lines start a paragraph (a gap above them, or the top of a column)."""
     gutter = GUTTER_EM * body_size
     head, body, foot = _drop_page_numbers(_rows(fragments))
-    lines = [row.line() for row in head]
+    lines: list[str] = []
     table_rows: list[TableRow] = []
+    starts: list[int] = []
+    above: _Row | None = None
+
+    def put(text: str, row: _Row, fresh: bool = False) -> None:
+        nonlocal above
+        if above is not None and (
+            fresh or above.bottom - row.top > PARAGRAPH_GAP * (row.top - row.bottom)
+        ):
+            starts.append(len(lines))
+        lines.append(text)
+        above = row
+
+    for row in head:
+        put(row.line(), row)
     tables = 0
     for zone in _zones(body, gutter):
         table = zone.table
         if table is not None:
+            first, last = zone.rows[0], zone.rows[len(zone.rows) - len(table.after) - 1]
+            whole = _Row([], last.bottom, first.top)
             if table.ambiguous:
                 # One line: no figure can be read beside a label it does not belong to.
-                lines.append(" ".join(" ".join(c for c in cells if c) for cells in table.rows))
+                put(" ".join(" ".join(c for c in cells if c) for cells in table.rows), whole)
             else:
                 for number, cells in enumerate(table.rows):
                     offsets: list[tuple[int, int]] = []
@@ -595,21 +618,29 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> tuple[list[str]
                         end = start + len(cell)
                         offsets.append((start, end))
                     table_rows.append((tables, number, len(lines), offsets))
-                    lines.append(" ".join(c for c in cells if c))
+                    text = " ".join(c for c in cells if c)
+                    if number == 0:
+                        put(text, whole)
+                    else:
+                        lines.append(text)  # the rows of a table are never apart
                 tables += 1
-            lines.extend(row.line() for row in table.after)
+            for row in table.after:
+                put(row.line(), row)
             continue
         if not zone.gutters:
-            lines.extend(row.line() for row in zone.rows)
+            for row in zone.rows:
+                put(row.line(), row)
             continue
         columns: dict[int, list[_Fragment]] = {}
         for row in zone.rows:
             for fragment in row.fragments:
                 columns.setdefault(_column_of(fragment, zone.gutters), []).append(fragment)
         for number in sorted(columns):
-            lines.extend(row.line() for row in _rows(columns[number]))
-    lines.extend(row.line() for row in foot)
-    return lines, table_rows
+            for index, row in enumerate(_rows(columns[number])):
+                put(row.line(), row, fresh=index == 0)
+    for row in foot:
+        put(row.line(), row)
+    return lines, table_rows, starts
 
 
 #: A table cell in a PDF's text: (table, row, start, end), offsets in the pages
@@ -617,14 +648,25 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> tuple[list[str]
 TableCell = tuple[int, int, int, int]
 
 
+@dataclass
+class PdfText:
+    """A PDF's pages in reading order, its tables' cells and where paragraphs start
+    (offsets in the pages joined by form feeds: ``Source.table_cells`` and
+    ``Source.paragraph_starts``)."""
+
+    pages: list[str]
+    cells: list[TableCell]
+    paragraphs: list[int]
+
+
 def read_pdf_pages(data: bytes, limits: Limits) -> list[str]:
     """A PDF's pages as text in reading order, read in this process; LoadError if it cannot be."""
-    return read_pdf(data, limits)[0]
+    return read_pdf(data, limits).pages
 
 
-def read_pdf(data: bytes, limits: Limits) -> tuple[list[str], list[TableCell]]:
-    """A PDF's pages as text in reading order, and its tables' cells, read in this
-    process; LoadError if it cannot be.
+def read_pdf(data: bytes, limits: Limits) -> PdfText:
+    """A PDF's pages as text in reading order, its tables' cells and paragraph starts,
+    read in this process; LoadError if it cannot be.
 
     Bounded: the page count, each page's size and number of characters, and the
     time (checked between pages and between lines). Memory and a hard stop on time
@@ -648,7 +690,7 @@ def read_pdf(data: bytes, limits: Limits) -> tuple[list[str], list[TableCell]]:
         document.close()
 
 
-def _read(document: Any, raw: Any, limits: Limits) -> tuple[list[str], list[TableCell]]:
+def _read(document: Any, raw: Any, limits: Limits) -> PdfText:
     count = len(document)
     if count > limits.max_pages:
         raise LoadError(
@@ -691,21 +733,21 @@ def _read(document: Any, raw: Any, limits: Limits) -> tuple[list[str], list[Tabl
         per_page.append(fragments)
         sizes.update(page_sizes)
     body_size = _median(sizes) if sizes else 12.0
-    pages: list[str] = []
-    cells: list[TableCell] = []
+    out = PdfText([], [], [])
     offset = tables = 0
     for fragments in per_page:
-        lines, table_rows = page_layout(fragments, body_size)
+        lines, table_rows, paragraphs = page_layout(fragments, body_size)
         starts = [offset]
         for line in lines:
             starts.append(starts[-1] + len(line) + 1)
         for table, row, line_number, offsets in table_rows:
             line_start = starts[line_number]
-            cells += [(tables + table, row, line_start + a, line_start + b) for a, b in offsets]
+            out.cells += [(tables + table, row, line_start + a, line_start + b) for a, b in offsets]
         tables += len({table for table, *_ in table_rows})
-        pages.append("\n".join(lines))
-        offset += len(pages[-1]) + 1  # the form feed between pages
-    return pages, cells
+        out.paragraphs += [starts[line_number] for line_number in paragraphs]
+        out.pages.append("\n".join(lines))
+        offset += len(out.pages[-1]) + 1  # the form feed between pages
+    return out
 
 
 class PdfLoader:
@@ -739,15 +781,16 @@ class PdfLoader:
         if self.isolated:
             from lgo_check.load.pdfworker import read_isolated
 
-            pages, cells = read_isolated(data, limits)
+            read = read_isolated(data, limits)
         else:
-            pages, cells = read_pdf(data, limits)
-        if not any(page.strip() for page in pages):
+            read = read_pdf(data, limits)
+        if not any(page.strip() for page in read.pages):
             raise LoadError("PDF has no text layer (a scanned image?); run OCR on it first")
         return Source(
             path=display,
             format=self.format,
-            text="\f".join(pages),
+            text="\f".join(read.pages),
             paged=True,
-            table_cells=cells,
+            table_cells=read.cells,
+            paragraph_starts=read.paragraphs,
         )

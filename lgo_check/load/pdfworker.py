@@ -17,7 +17,7 @@ forked worker never uses its parent's helper; it starts its own.
 Protocol, over the helper's stdin and stdout: a request is one JSON line (the
 data's size and the limits) and then the PDF's bytes; an answer is one byte saying
 what it is, an 8-byte length, and that many bytes of UTF-8: ``P`` the table
-cells as a JSON list on the first line, then the pages' text joined by form feeds
+cells and paragraph starts as JSON on the first line, then the pages' text joined by form feeds
 (page text never holds one), ``E`` a LoadError's reason, ``F`` a description of a
 bug. The text is sent as it is, not inside JSON, so neither side spends time
 escaping it.
@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING
 from lgo_check.load import Limits, LoadError
 
 if TYPE_CHECKING:
-    from lgo_check.load.pdf import TableCell
+    from lgo_check.load.pdf import PdfText
 
 #: How often the parent looks at the helper's memory while it works.
 POLL_SECONDS = 0.02
@@ -201,10 +201,10 @@ def start_early() -> None:
         _running_helper()
 
 
-def read_isolated(data: bytes, limits: Limits) -> tuple[list[str], list[TableCell]]:
-    """A PDF's pages and table cells read by the helper process; LoadError with the
-    reason if not."""
-    from lgo_check.load.pdf import read_pdf
+def read_isolated(data: bytes, limits: Limits) -> PdfText:
+    """A PDF's pages, table cells and paragraphs read by the helper process; LoadError
+    with the reason if not."""
+    from lgo_check.load.pdf import PdfText, read_pdf
 
     global _helper
     with _lock:
@@ -232,10 +232,12 @@ def read_isolated(data: bytes, limits: Limits) -> tuple[list[str], list[TableCel
     if kind == b"P":
         head, _, pages = text.partition("\n")
         try:
-            cells = [(int(t), int(r), int(a), int(b)) for t, r, a, b in json.loads(head)]
-        except (ValueError, TypeError):
-            raise RuntimeError("the PDF reader failed: its table cells are not readable") from None
-        return pages.split("\f"), cells
+            layout = json.loads(head)
+            cells = [(int(t), int(r), int(a), int(b)) for t, r, a, b in layout["cells"]]
+            paragraphs = [int(start) for start in layout["paragraphs"]]
+        except (ValueError, TypeError, KeyError):
+            raise RuntimeError("the PDF reader failed: its layout is not readable") from None
+        return PdfText(pages.split("\f"), cells, paragraphs)
     if kind == b"E":
         raise LoadError(text)
     raise RuntimeError(f"the PDF reader failed: {text}")
@@ -290,8 +292,9 @@ def serve() -> None:
         )
         kind = b"P"
         try:
-            pages, cells = read_pdf(data, limits)
-            text = json.dumps(cells) + "\n" + "\f".join(page.replace("\f", " ") for page in pages)
+            read = read_pdf(data, limits)
+            layout = json.dumps({"cells": read.cells, "paragraphs": read.paragraphs})
+            text = layout + "\n" + "\f".join(page.replace("\f", " ") for page in read.pages)
         except LoadError as exc:
             kind, text = b"E", str(exc)
         except Exception as exc:  # reported to the parent as the loader's failure

@@ -570,6 +570,8 @@ TableRow = tuple[int, int, int, list[tuple[int, int]]]
 
 #: A line starts a paragraph when the gap above it is at least this share of its height.
 PARAGRAPH_GAP = 0.5
+#: Print smaller than this share of the body size is page furniture (headers, footers).
+FURNITURE_SIZE = 0.9
 
 
 def page_lines(fragments: list[_Fragment], body_size: float) -> list[str]:
@@ -589,10 +591,16 @@ def page_layout(
     starts: list[int] = []
     above: _Row | None = None
 
+    def size(row: _Row) -> float:
+        return max((f.size for f in row.fragments), default=body_size)
+
     def put(text: str, row: _Row, fresh: bool = False) -> None:
         nonlocal above
-        if above is not None and (
-            fresh or above.bottom - row.top > PARAGRAPH_GAP * (row.top - row.bottom)
+        # Not beside smaller print (a running header or footer): text flows on past it.
+        if (
+            above is not None
+            and (fresh or above.bottom - row.top > PARAGRAPH_GAP * (row.top - row.bottom))
+            and min(size(above), size(row)) >= FURNITURE_SIZE * body_size
         ):
             starts.append(len(lines))
         lines.append(text)

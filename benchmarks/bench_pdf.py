@@ -1,6 +1,11 @@
 """PDF reading cost against the floor of bare pypdfium2 text extraction of the same pages.
 
 python benchmarks/bench_pdf.py [--rounds N] [--compare OLD_PDF_MODULE.py] [PDF ...]
+python benchmarks/bench_pdf.py --drift
+
+``--drift`` instead lays out the plain-text drift letters (``tests/drift/*.txt``) as
+PDFs, their tables drawn as text positions only (``tests/test_pdf_drift.py``), and
+prints their figures right, empty and wrong, and empty ones no finding names.
 
 Without PDFs it lays out the test letters (tests/letters/*.txt) as PDFs the way
 tests/documents.py does, three or four pages each. Every round reads every letter
@@ -105,7 +110,32 @@ def loader_from(path: Path) -> Any:
     return module.PdfLoader()
 
 
+def drift() -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_drift import wrong_and_unnamed
+    from test_pdf_drift import DRIFT, _plain_drift_letters, read_pdf_letter
+
+    counts = {"letters": 0, "right": 0, "empty": 0, "wrong": 0, "unnamed gaps": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for entry in _plain_drift_letters():
+            text = (DRIFT / entry["file"]).read_text(encoding="utf-8")
+            letter, messages = read_pdf_letter(text, Path(tmp) / "letter.pdf")
+            stats = letter.statistics.model_dump()
+            counts["letters"] += 1
+            for path, want in entry["truth"].items():
+                block, name = path.split(".")
+                got = (stats.get(block) or {}).get(name)
+                counts["right" if got == want else "empty" if got is None else "wrong"] += 1
+            wrong, unnamed = wrong_and_unnamed(letter, messages, entry["truth"])
+            counts["wrong"] += len([w for w in wrong if "is None" in w])  # not in the truth
+            counts["unnamed gaps"] += len(unnamed)
+    print("plain-text drift letters as PDFs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 def main() -> None:
+    if "--drift" in sys.argv[1:]:
+        drift()
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--compare", type=Path, help="another version of lgo_check/load/pdf.py")
     parser.add_argument("--rounds", type=int, default=15)

@@ -332,17 +332,28 @@ def _median(counts: Counter[float]) -> float:
     return sum(found) / len(found) if len(found) == 2 else found[0]
 
 
+def _top_left(fragment: _Fragment) -> tuple[float, float]:
+    return -fragment.top, fragment.x0
+
+
 def _rows(fragments: list[_Fragment]) -> list[_Row]:
-    """Fragments grouped into visual rows, top to bottom."""
+    """Fragments grouped into visual rows, top to bottom: a fragment that lies mostly
+    (half its height) within the vertical extent of the row above joins it."""
     rows: list[_Row] = []
-    for fragment in sorted(fragments, key=lambda f: (-f.top, f.x0)):
-        if rows:
-            row = rows[-1]
-            overlap = min(row.top, fragment.top) - max(row.bottom, fragment.bottom)
-            if overlap >= 0.5 * fragment.height:
-                row.add(fragment)
+    row: _Row | None = None
+    for fragment in sorted(fragments, key=_top_left):
+        top, bottom = fragment.top, fragment.bottom
+        if row is not None:
+            overlap = min(row.top, top) - max(row.bottom, bottom)
+            if overlap >= 0.5 * max(top - bottom, 0.1):
+                row.fragments.append(fragment)
+                if bottom < row.bottom:
+                    row.bottom = bottom
+                if top > row.top:
+                    row.top = top
                 continue
-        rows.append(_Row([fragment], fragment.bottom, fragment.top))
+        row = _Row([fragment], bottom, top)
+        rows.append(row)
     return rows
 
 
@@ -592,7 +603,7 @@ def page_layout(
     above: _Row | None = None
 
     def size(row: _Row) -> float:
-        return max((f.size for f in row.fragments), default=body_size)
+        return max([f.size for f in row.fragments]) if row.fragments else body_size
 
     def put(text: str, row: _Row, fresh: bool = False) -> None:
         nonlocal above

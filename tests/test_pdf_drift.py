@@ -1,0 +1,120 @@
+"""The drift letters as PDFs: no wrong figure, and every gap named.
+
+The drift letters (``tests/drift_letters.py``) written as plain text (paragraphs
+apart, table rows as tab-separated cells) are laid out as PDFs here, tables drawn
+as text positions only (``pdf_documents.flow_pdf``), and read by the PDF loader
+in this process. The property is the drift set's own: every figure right or
+empty, every empty one named by ``statistics-missing``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from drift_letters import build
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pdf_documents import Item, PdfTable, flow_pdf
+from test_drift import wrong_and_unnamed
+
+from lgo_check.config import Config
+from lgo_check.engine import build_registry, check_letter, select_rules
+from lgo_check.extract import extract_letter
+from lgo_check.extract.layout import metadata_wording
+from lgo_check.load import Limits
+from lgo_check.load.pdf import PdfLoader
+from lgo_check.model import Letter
+from lgo_check.normalise import normalise
+
+DRIFT = Path(__file__).resolve().parent / "drift"
+_CONFIG = Config()
+_RULES = select_rules(build_registry(_CONFIG), _CONFIG)
+#: Page width inside the margins, in mm.
+_WIDTH = 170.0
+
+
+def items_of(text: str) -> list[Item]:
+    """A plain-text drift letter as paragraphs and tables (tab-separated rows)."""
+    items: list[Item] = []
+    for paragraph in text.strip().split("\n\n"):
+        if "\t" not in paragraph:
+            items.append(paragraph)
+            continue
+        rows = [line.split("\t") for line in paragraph.split("\n")]
+        columns = max(len(row) for row in rows)
+        rows = [row + [""] * (columns - len(row)) for row in rows]
+        gutter = 8.0
+        label = 80.0 if columns == 2 else 60.0
+        figures = (_WIDTH - label - gutter * (columns - 1)) / (columns - 1)
+        items.append(PdfTable(rows, widths=[label] + [figures] * (columns - 1), gutter=gutter))
+    return items
+
+
+def read_pdf_letter(text: str, path: Path) -> tuple[Letter, list[str]]:
+    pdf = flow_pdf(items_of(text), path)
+    loader = PdfLoader()
+    loader.isolated = False
+    source = loader.load(pdf, pdf.read_bytes(), pdf.name, Limits())
+    letter = extract_letter(normalise(source, metadata_wording().artefacts))
+    findings, errors = check_letter(letter, _RULES, None, pdf.name)
+    assert not errors
+    return letter, [f.message for f in findings if f.rule == "statistics-missing"]
+
+
+def _plain_drift_letters() -> list[dict[str, Any]]:
+    letters: list[dict[str, Any]] = json.loads(
+        (DRIFT / "expected.json").read_text(encoding="utf-8")
+    )["letters"]
+    return [entry for entry in letters if entry["file"].endswith(".txt")]
+
+
+def test_there_are_plain_text_drift_letters_with_tables() -> None:
+    entries = _plain_drift_letters()
+    assert len(entries) >= 5
+    assert any("\t" in (DRIFT / e["file"]).read_text(encoding="utf-8") for e in entries)
+
+
+@pytest.mark.parametrize("entry", _plain_drift_letters(), ids=lambda e: e["file"])
+def test_drift_letter_as_pdf_has_no_wrong_figure_and_every_gap_named(
+    entry: dict[str, Any], tmp_path: Path
+) -> None:
+    text = (DRIFT / entry["file"]).read_text(encoding="utf-8")
+    letter, messages = read_pdf_letter(text, tmp_path / "letter.pdf")
+    wrong, unnamed = wrong_and_unnamed(letter, messages, entry["truth"])
+    assert wrong == [], entry["variants"]
+    assert unnamed == [], entry["variants"]
+
+
+def test_drift_tables_in_pdfs_are_read(tmp_path: Path) -> None:
+    """Abstaining is allowed, not abstaining on every table: the figures of the drift
+    letters' PDF tables are mostly read."""
+    right = total = 0
+    for entry in _plain_drift_letters():
+        text = (DRIFT / entry["file"]).read_text(encoding="utf-8")
+        if not any(v.endswith(":table") or v.endswith(":matrix") for v in entry["variants"]):
+            continue
+        letter, _ = read_pdf_letter(text, tmp_path / entry["file"].replace(".txt", ".pdf"))
+        stats = letter.statistics.model_dump()
+        for path, want in entry["truth"].items():
+            block, name = path.split(".")
+            total += 1
+            right += (stats.get(block) or {}).get(name) == want
+    assert total and right / total > 0.8
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(seed=st.integers(min_value=1000, max_value=10**9))
+def test_any_plain_drift_letter_as_pdf_has_no_wrong_figure(
+    seed: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    name, text, truth, variants = build(seed)
+    assume(name.endswith(".txt"))
+    letter, messages = read_pdf_letter(text, tmp_path_factory.mktemp("drift") / "letter.pdf")
+    wrong, unnamed = wrong_and_unnamed(letter, messages, truth)
+    assert wrong == [], variants
+    assert unnamed == [], variants

@@ -39,3 +39,17 @@ def test_count_on_its_own_label_line_is_still_read(
     letter.write_text(annual_review_letter(upheld_count=7), encoding="utf-8")
     [file] = lgo_cli("--isolated", "--format", "json", letter).json()["files"]
     assert file["letter"]["statistics"]["upheld"]["count"] == 7
+
+
+def test_any_label_going_on_in_lower_case_is_not_the_end_of_it(
+    tmp_path: Path, lgo_cli: Callable[..., CliResult]
+) -> None:
+    # The same rule for every figure whose label stands alone on its line.
+    text = annual_review_letter(remedy_count=4).replace(
+        "4\nsatisfactory remedy decisions\n", "4 satisfactory remedy decisions\nacross the region\n"
+    )
+    assert "4 satisfactory remedy decisions\nacross the region" in text
+    letter = tmp_path / "wrenhithe-dc-2023-24.txt"
+    letter.write_text(text, encoding="utf-8")
+    [file] = lgo_cli("--isolated", "--format", "json", letter).json()["files"]
+    assert file["letter"]["statistics"]["remedy"]["count"] is None

@@ -20,27 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lgo_check.builtin_rules import BLOCK_TITLES
+from lgo_check.model import FIGURE_FIELDS
+
 ROOT = Path(__file__).resolve().parent.parent
 DRIFT = ROOT / "tests" / "drift"
-FIELDS = {
-    "overview": ["dealt_with", "not_for_us", "assessed_and_closed", "investigated", "upheld"],
-    "upheld": [
-        "rate_pct",
-        "peer_average_pct",
-        "count",
-        "per_100k",
-        "peer_average_per_100k",
-        "investigations",
-    ],
-    "compliance": ["rate_pct", "peer_average_pct", "outcomes"],
-    "remedy": ["rate_pct", "peer_average_pct", "count", "upheld_base"],
-}
-TITLES = {
-    "overview": "complaint overview",
-    "upheld": "complaints upheld",
-    "compliance": "compliance with recommendations",
-    "remedy": "satisfactory remedies",
-}
 
 
 def named(path: str, messages: list[str]) -> bool:
@@ -48,7 +32,7 @@ def named(path: str, messages: list[str]) -> bool:
     return any(
         path in m
         or m.startswith("No statistics were found")
-        or (f"The {TITLES[block]} statistics could not be found" in m)
+        or (f"The {BLOCK_TITLES[block]} statistics could not be found" in m)
         for m in messages
     )
 
@@ -61,7 +45,7 @@ def score(report: dict[str, Any], truth: list[dict[str, Any]], verbose: bool) ->
         got = by_name[entry["file"]]
         stats = (got.get("letter") or {}).get("statistics") or {}
         messages = [f["message"] for f in got["findings"] if f["rule"] == "statistics-missing"]
-        for block, fields in FIELDS.items():
+        for block, fields in FIGURE_FIELDS.items():
             for name in fields:
                 path = f"{block}.{name}"
                 want = entry["truth"].get(path)

@@ -8,7 +8,6 @@ ever evaluated as code. See ``rules/README.md`` for the format.
 from __future__ import annotations
 
 import difflib
-import operator
 import re
 import typing
 from collections.abc import Callable, Iterator
@@ -27,16 +26,8 @@ from pydantic import (
 from lgo_check.model import BLOCK_MODELS, Concern, ConcernKind, Letter, Number, Severity, Span
 from lgo_check.rule import Hit, RuleFromSpec
 from lgo_check.tomlfile import TomlFileError, explain, read_toml
-from lgo_check.trends import TREND_PLACEHOLDERS, DeclarativeTrendRule, TrendSpec
+from lgo_check.trends import COMPARISONS, TREND_PLACEHOLDERS, DeclarativeTrendRule, TrendSpec
 
-_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 # {field} drops its fragment when the field is empty; {field?} renders as nothing.
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(\??)\}")
 _OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -237,7 +228,7 @@ class DeclarativeRule(RuleFromSpec):
             if left is None or right is None:
                 return False  # a figure the letter does not state proves nothing
             try:
-                if not _OPERATORS[condition.op](left, right):
+                if not COMPARISONS[condition.op](left, right):
                     return False
             except TypeError:
                 return False

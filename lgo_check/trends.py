@@ -361,7 +361,8 @@ def trend_step(
     return (earlier, later, difference) if moved else None
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+#: The comparison operators a rule file's condition may use (both rule formats).
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -401,7 +402,7 @@ class DeclarativeTrendRule(RuleFromSpec, BodyRule):
             else:
                 right = condition.value
             try:
-                if left is None or right is None or not _COMPARE[condition.op](left, right):
+                if left is None or right is None or not COMPARISONS[condition.op](left, right):
                     return
             except TypeError:
                 return

@@ -19,6 +19,7 @@ from drift_letters import build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lgo_check.builtin_rules import BLOCK_TITLES
 from lgo_check.config import Config
 from lgo_check.engine import build_registry, check_letter, select_rules
 from lgo_check.extract import extract_letter
@@ -47,21 +48,13 @@ def read(name: str, text: str) -> tuple[Letter, list[str]]:
     return letter, [f.message for f in findings if f.rule == "statistics-missing"]
 
 
-_TITLES = {
-    "overview": "complaint overview",
-    "upheld": "complaints upheld",
-    "compliance": "compliance with recommendations",
-    "remedy": "satisfactory remedies",
-}
-
-
 def named(path: str, messages: list[str]) -> bool:
     """A figure is named by its own message, or by one for its whole block or letter."""
     block = path.split(".")[0]
     return any(
         m.startswith(f"{path} ")
         or m.startswith("No statistics were found")
-        or m.startswith(f"The {_TITLES[block]} statistics could not be found")
+        or m.startswith(f"The {BLOCK_TITLES[block]} statistics could not be found")
         for m in messages
     )
 

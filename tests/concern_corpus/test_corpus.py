@@ -131,3 +131,42 @@ def test_round_8_shares_no_eight_word_run_with_training_or_round_7() -> None:
         if any(tuple(ws[i : i + size]) in sealed for i in range(len(ws) - size + 1)):
             shared.append(ident)
     assert shared == []
+
+
+def test_round_9_is_in_the_scorers_format() -> None:
+    items = sealed_round(9)
+    assert [item["id"] for item in items] == [f"R9-{i:03d}" for i in range(1, len(items) + 1)]
+    assert len(items) >= 140
+    for item in items:
+        assert item["source"] == "written" and item["in_range"] is True, item["id"]
+        kinds = item["kinds"]
+        assert kinds == ["no_concern"] or (kinds and set(kinds) <= SCORER_KINDS), item["id"]
+        assert len(kinds) == len(set(kinds)), item["id"]
+        assert re.fullmatch(r"20\d\d-\d\d", item["year"]), item["id"]
+        assert item["share_pct"] is None or 0 <= item["share_pct"] <= 100, item["id"]
+        assert isinstance(item["borderline"], bool) and item["note"], item["id"]
+    per_kind = Counter(kind for item in items for kind in item["kinds"])
+    assert min(per_kind[k] for k in SCORER_KINDS) >= 15, per_kind
+    assert per_kind["no_concern"] >= 30, per_kind
+
+
+def test_round_9_shares_no_eight_word_run_with_training_or_earlier_rounds() -> None:
+    """Round 9 is sealed and written apart: no run of eight words in common with the training
+    batches, round 7 or round 8. A failure names the run, so its author can reword round 9
+    without reading the other file."""
+    size = 8
+    sealed: dict[tuple[str, ...], str] = {}
+    for item in sealed_round(9):
+        ws = words(item["text"])
+        for i in range(len(ws) - size + 1):
+            sealed.setdefault(tuple(ws[i : i + size]), item["id"])
+    others = [(row["id"], row["text"]) for rows in batches().values() for row in rows]
+    others += [(item["id"], item["text"]) for number in (7, 8) for item in sealed_round(number)]
+    shared = set()
+    for ident, text in others:
+        ws = words(text)
+        for i in range(len(ws) - size + 1):
+            run = tuple(ws[i : i + size])
+            if run in sealed:
+                shared.add((sealed[run], ident, " ".join(run)))
+    assert sorted(shared) == []

@@ -106,7 +106,10 @@ class HiddenTextFound(Rule):
     `opacity: 0`, a zero font size or text in the colour of its background (in a
     `style` attribute or a `<style>` rule with any selector), and `<template>`
     elements; in Word, hidden text (`w:vanish`, `w:specVanish`, on a run or
-    through its style) and white text on a white page. Hidden text is never read
+    through its style) and white text on a white page; in a PDF, text that is
+    invisible or only a clipping path (render modes 3 and 7, except a scan's OCR
+    layer over its picture), fully transparent, in the colour of what is under it,
+    under 1 point high, or outside the page's crop box. Hidden text is never read
     as the letter's: its figures, concerns and names count for nothing. The
     finding also says when lgo-check cannot tell what is hidden, for instance
     when a page takes its styles from an external stylesheet, which is not read.

@@ -42,6 +42,7 @@ column, like the statistics blocks.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -52,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from lgo_check.load import Limits, LoadError, Target
 
 if TYPE_CHECKING:
-    from lgo_check.model import Source
+    from lgo_check.model import HiddenText, Source
 
 #: A horizontal gap at least this many ems wide separates columns, not words.
 GUTTER_EM = 1.2
@@ -257,10 +258,154 @@ class _TextPage:
         return self.text[self.text_index(start) : self.text_index(end - 1) + 1]
 
 
+#: Text less high than this on the page (points; its glyph box, about 1.17 times
+#: the font size) cannot be read: a font size under 1 point.
+MIN_TEXT_HEIGHT = 1.0
+#: Colours whose channels (0-255) all differ by at most this look the same.
+SAME_COLOUR = 8
+#: At most this many of a page's drawing objects are looked at for what lies under
+#: pale text (a page of a letter has tens).
+MAX_BACKDROPS = 2_000
+_WHITE = (255, 255, 255)
+#: Render modes that paint with the fill colour, the stroke colour, or both.
+_FILLED, _STROKED = frozenset({0, 2, 4, 6}), frozenset({1, 2, 5, 6})
+
+
+def _same_colour(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return all(abs(x - y) <= SAME_COLOUR for x, y in zip(a, b, strict=True))
+
+
+class _PageView:
+    """What a reader sees of a page's text: which text objects are hidden, and how.
+
+    Hidden, left out of the letter and reported: text in render mode 3 (invisible)
+    unless a picture lies under it (a scan's OCR layer, whose words the picture
+    shows), render mode 7 (added to the clipping path, never painted), fully
+    transparent text, text in the colour of what is under it (the last filled shape
+    drawn there, or the white page), text whose middle lies outside the page's
+    visible box (the crop box within the media box), and text under
+    ``MIN_TEXT_HEIGHT`` points high. Over a picture, a shading or a form whose
+    colour cannot be told, pale text is taken as seen.
+    """
+
+    def __init__(self, page: Any, textpage: Any, raw: Any) -> None:
+        self.page, self.textpage, self.raw = page, textpage, raw
+        box = raw.FS_RECTF()
+        if raw.FPDF_GetPageBoundingBox(page, box):
+            self.visible = (
+                min(box.left, box.right),
+                min(box.bottom, box.top),
+                max(box.left, box.right),
+                max(box.bottom, box.top),
+            )
+        else:
+            self.visible = (-math.inf, -math.inf, math.inf, math.inf)
+        self.text_object = getattr(raw, "FPDFText_GetTextObject", None)
+        self.colour = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+        #: Filled shapes and pictures in drawing order: (box, colour or None if unknown).
+        self._backdrops: list[tuple[tuple[float, float, float, float], Any]] | None = None
+
+    def backdrops(self) -> list[tuple[tuple[float, float, float, float], Any]]:
+        if self._backdrops is not None:
+            return self._backdrops
+        raw, found = self.raw, []
+        left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+        fill, stroke = ctypes.c_int(), ctypes.c_int()
+        count = min(raw.FPDFPage_CountObjects(self.page), MAX_BACKDROPS)
+        for index in range(count):
+            obj = raw.FPDFPage_GetObject(self.page, index)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                continue
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                if not raw.FPDFPath_GetDrawMode(obj, fill, stroke) or not fill.value:
+                    continue
+                colour: Any = self._colour(raw.FPDFPageObj_GetFillColor, obj)
+                if colour is not None and colour[3] < 255:
+                    colour = None  # translucent: what is behind shows through
+            else:
+                colour = None  # a picture, shading or form: its colour is not known
+            if raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+                found.append(((left.value, bottom.value, right.value, top.value), colour))
+        self._backdrops = found
+        return found
+
+    def _colour(self, getter: Any, obj: Any) -> tuple[int, int, int, int] | None:
+        r, g, b, a = self.colour
+        if not getter(obj, r, g, b, a):
+            return None
+        return r.value, g.value, b.value, a.value
+
+    def _under(self, x: float, y: float) -> tuple[bool, tuple[int, int, int] | None]:
+        """(whether anything is drawn under the point, the colour seen there or None
+        when it cannot be told)."""
+        for (x0, y0, x1, y1), colour in reversed(self.backdrops()):
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                return True, None if colour is None else colour[:3]
+        return False, _WHITE
+
+    def hidden(
+        self, first: int, box: tuple[float, float, float, float], height: float
+    ) -> str | None:
+        """How the text object with character ``first`` (its box, its glyphs' height)
+        is hidden from a reader, or None if it is seen."""
+        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        x0, y0, x1, y1 = self.visible
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            return "being placed outside the page's visible area (its crop box)"
+        if height < MIN_TEXT_HEIGHT:
+            return f"a size too small to read ({height:.2g} points high)"
+        if self.text_object is None:
+            return None
+        obj = self.text_object(self.textpage, first)
+        if not obj:
+            return None
+        raw = self.raw
+        mode = raw.FPDFTextObj_GetTextRenderMode(obj)
+        if mode == 7:
+            return "PDF text render mode 7 (a clipping path only, never painted)"
+        if mode == 3:
+            if self._under(x, y)[0]:
+                return None  # a scan's OCR layer: the picture under it shows the words
+            return "PDF text render mode 3 (invisible)"
+        colours = []
+        if mode in _FILLED:
+            colours.append(self._colour(raw.FPDFPageObj_GetFillColor, obj))
+        if mode in _STROKED:
+            colours.append(self._colour(raw.FPDFPageObj_GetStrokeColor, obj))
+        if not colours or any(c is None for c in colours):
+            return None
+        if all(c[3] == 0 for c in colours if c is not None):
+            return "fully transparent text"
+        if all(c[:3] == (0, 0, 0) for c in colours if c is not None):
+            return None  # black text: the common case, seen on anything but black
+        _, beneath = self._under(x, y)
+        if beneath is None:
+            return None
+        if all(_same_colour(c[:3], beneath) for c in colours if c is not None):
+            if beneath == _WHITE:
+                return "white text on a white page"
+            return "text in the colour of the shape under it"
+        return None
+
+
+@dataclass
+class _HiddenRun:
+    """Text a reader does not see: left out, and reported where it stood."""
+
+    text: str
+    how: str
+    top: float
+
+
 def _fragments(
-    page: _TextPage, limits: Limits | None = None, where: str = ""
-) -> tuple[list[_Fragment], Counter[float]]:
-    """A page's fragments in PDFium's order, and how many characters are in each font size.
+    page: _TextPage,
+    limits: Limits | None = None,
+    where: str = "",
+    view: _PageView | None = None,
+) -> tuple[list[_Fragment], Counter[float], list[_HiddenRun]]:
+    """A page's fragments in PDFium's order, how many characters are in each font
+    size, and the text a reader does not see (judged by ``view``; left out).
 
     A fragment is a run of text objects within one of PDFium's lines that sit on
     one baseline with no gutter between them: consecutive objects are joined when
@@ -277,6 +422,9 @@ def _fragments(
     clean = clean_text if page.unclean else _single_spaced
     fragments: list[_Fragment] = []
     sizes: Counter[float] = Counter()
+    hidden: list[_HiddenRun] = []
+    # Hidden objects one after another, with nothing seen between, are one passage.
+    hidden_before: _HiddenRun | None = None
     for line, (start, end) in enumerate(page.lines()):
         if limits is not None and line % 64 == 63:
             limits.check_time(where)
@@ -301,6 +449,16 @@ def _fragments(
             get_loose(textpage, first, loose)
             baseline = y.value
             loose_bottom, loose_top = min(loose.bottom, loose.top), max(loose.bottom, loose.top)
+            if view is not None:
+                how = view.hidden(first, box, loose_top - loose_bottom)
+                if how is not None:
+                    if hidden_before is not None and hidden_before.how == how:
+                        hidden_before.text += " " + text
+                    else:
+                        hidden_before = _HiddenRun(text, how, max(loose_top, box[3]))
+                        hidden.append(hidden_before)
+                    continue
+                hidden_before = None
             size = float(get_size(textpage, first)) or (loose_top - loose_bottom) or 1.0
             sizes[size] += len(text)
             bottom_edge, top_edge = min(loose_bottom, box[1]), max(loose_top, box[3])
@@ -314,7 +472,7 @@ def _fragments(
                     continue
             current = _Fragment(text, box[0], box[2], bottom_edge, top_edge, baseline, size)
             fragments.append(current)
-    return fragments, sizes
+    return fragments, sizes, hidden
 
 
 def _median(counts: Counter[float]) -> float:
@@ -587,17 +745,27 @@ FURNITURE_SIZE = 0.9
 
 def page_lines(fragments: list[_Fragment], body_size: float) -> list[str]:
     """One page's visual lines in reading order (see the module docstring)."""
-    return page_layout(fragments, body_size)[0]
+    return page_layout(fragments, body_size).lines
 
 
-def page_layout(
-    fragments: list[_Fragment], body_size: float
-) -> tuple[list[str], list[TableRow], list[int]]:
-    """One page's visual lines in reading order, where its tables' cells are, and
-    which lines start a paragraph (a gap above them, or the top of a column)."""
+@dataclass
+class _PageLayout:
+    """One page's visual lines in reading order, where its tables' cells are, which
+    lines start a paragraph (a gap above them, or the top of a column), and the top
+    of each line on the page (PDF coordinates)."""
+
+    lines: list[str]
+    table_rows: list[TableRow]
+    starts: list[int]
+    tops: list[float]
+
+
+def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
+    """One page laid out: see the module docstring and ``_PageLayout``."""
     gutter = GUTTER_EM * body_size
     head, body, foot = _drop_page_numbers(_rows(fragments))
     lines: list[str] = []
+    tops: list[float] = []
     table_rows: list[TableRow] = []
     starts: list[int] = []
     above: _Row | None = None
@@ -615,6 +783,7 @@ def page_layout(
         ):
             starts.append(len(lines))
         lines.append(text)
+        tops.append(row.top)
         above = row
 
     for row in head:
@@ -642,6 +811,7 @@ def page_layout(
                         put(text, whole)
                     else:
                         lines.append(text)  # the rows of a table are never apart
+                        tops.append(whole.top)
                 tables += 1
             for row in table.after:
                 put(row.line(), row)
@@ -659,7 +829,7 @@ def page_layout(
                 put(row.line(), row, fresh=index == 0)
     for row in foot:
         put(row.line(), row)
-    return lines, table_rows, starts
+    return _PageLayout(lines, table_rows, starts, tops)
 
 
 #: A table cell in a PDF's text: (table, row, start, end), offsets in the pages
@@ -667,15 +837,30 @@ def page_layout(
 TableCell = tuple[int, int, int, int]
 
 
+#: Text left out as hidden: (page, line within the page, both from 0; how; the text).
+#: The line is the visible line nearest to where the text stood.
+HiddenPassage = tuple[int, int, str, str]
+
+
 @dataclass
 class PdfText:
     """A PDF's pages in reading order, its tables' cells and where paragraphs start
     (offsets in the pages joined by form feeds: ``Source.table_cells`` and
-    ``Source.paragraph_starts``)."""
+    ``Source.paragraph_starts``), and the text left out as hidden."""
 
     pages: list[str]
     cells: list[TableCell]
     paragraphs: list[int]
+    hidden: list[HiddenPassage] = field(default_factory=list)
+
+
+def _nearest_line(tops: list[float], top: float) -> int:
+    """The line whose top is nearest ``top`` (the first of equals), 0 on an empty page."""
+    best, distance = 0, math.inf
+    for number, line_top in enumerate(tops):
+        if abs(line_top - top) < distance:
+            best, distance = number, abs(line_top - top)
+    return best
 
 
 def read_pdf_pages(data: bytes, limits: Limits) -> list[str]:
@@ -729,6 +914,7 @@ def _read(document: Any, raw: Any, limits: Limits) -> PdfText:
                 f"over the limit of {MAX_PAGE_POINTS:,} (the largest a PDF page may be)"
             )
     per_page: list[list[_Fragment]] = []
+    hidden_per_page: list[list[_HiddenRun]] = []
     sizes: Counter[float] = Counter()
     for number in range(count):
         where = f"at page {number + 1} of {count}"
@@ -745,25 +931,34 @@ def _read(document: Any, raw: Any, limits: Limits) -> PdfText:
                     f"PDF page {number + 1} has {chars:,} characters, over the limit of "
                     f"{limits.max_chars_per_page:,} per page"
                 )
-            fragments, page_sizes = _fragments(_TextPage(textpage.raw, raw, chars), limits, where)
+            view = _PageView(page.raw, textpage.raw, raw)
+            fragments, page_sizes, hidden = _fragments(
+                _TextPage(textpage.raw, raw, chars), limits, where, view
+            )
         finally:
             textpage.close()
             page.close()
         per_page.append(fragments)
+        hidden_per_page.append(hidden)
         sizes.update(page_sizes)
     body_size = _median(sizes) if sizes else 12.0
     out = PdfText([], [], [])
     offset = tables = 0
-    for fragments in per_page:
-        lines, table_rows, paragraphs = page_layout(fragments, body_size)
+    for number, fragments in enumerate(per_page):
+        layout = page_layout(fragments, body_size)
+        lines = layout.lines
         starts = [offset]
         for line in lines:
             starts.append(starts[-1] + len(line) + 1)
-        for table, row, line_number, offsets in table_rows:
+        for table, row, line_number, offsets in layout.table_rows:
             line_start = starts[line_number]
             out.cells += [(tables + table, row, line_start + a, line_start + b) for a, b in offsets]
-        tables += len({table for table, *_ in table_rows})
-        out.paragraphs += [starts[line_number] for line_number in paragraphs]
+        tables += len({table for table, *_ in layout.table_rows})
+        out.paragraphs += [starts[line_number] for line_number in layout.starts]
+        out.hidden += [
+            (number, _nearest_line(layout.tops, run.top), run.how, run.text)
+            for run in hidden_per_page[number]
+        ]
         out.pages.append("\n".join(lines))
         offset += len(out.pages[-1]) + 1  # the form feed between pages
     return out
@@ -804,6 +999,11 @@ class PdfLoader:
         else:
             read = read_pdf(data, limits)
         if not any(page.strip() for page in read.pages):
+            if read.hidden:
+                raise LoadError(
+                    "PDF has no text a reader can see: all of it is hidden "
+                    f"(by {read.hidden[0][2]}, on page {read.hidden[0][0] + 1})"
+                )
             raise LoadError("PDF has no text layer (a scanned image?); run OCR on it first")
         return Source(
             path=display,
@@ -812,4 +1012,29 @@ class PdfLoader:
             paged=True,
             table_cells=read.cells,
             paragraph_starts=read.paragraphs,
+            hidden_text=hidden_text(read.pages, read.hidden),
         )
+
+
+def hidden_text(pages: list[str], passages: list[HiddenPassage]) -> list[HiddenText]:
+    """Hidden passages as the hidden-text rule reports them: on their page, at the
+    start of the visible line nearest to where they stood."""
+    if not passages:
+        return []
+    from lgo_check.load.hidden import MAX_LISTED, excerpt_of
+    from lgo_check.model import HiddenText, Span
+
+    listed = [p for p in passages if any(ch.isalnum() for ch in p[3])]
+    found = []
+    for page, line, how, text in listed[:MAX_LISTED]:
+        line = min(line, max(pages[page].count("\n"), 0)) if page < len(pages) else 0
+        span = Span(line=line + 1, column=1, end_line=line + 1, end_column=1, page=page + 1)
+        found.append(HiddenText(how=how, excerpt=excerpt_of(text), span=span))
+    if len(listed) > MAX_LISTED:
+        more = len(listed) - MAX_LISTED
+        found.append(
+            HiddenText(
+                how=f"{more:,} more hidden passages, not listed one by one", span=found[-1].span
+            )
+        )
+    return found

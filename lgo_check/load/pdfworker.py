@@ -17,10 +17,10 @@ forked worker never uses its parent's helper; it starts its own.
 Protocol, over the helper's stdin and stdout: a request is one JSON line (the
 data's size and the limits) and then the PDF's bytes; an answer is one byte saying
 what it is, an 8-byte length, and that many bytes of UTF-8: ``P`` the table
-cells and paragraph starts as JSON on the first line, then the pages' text joined by form feeds
-(page text never holds one), ``E`` a LoadError's reason, ``F`` a description of a
-bug. The text is sent as it is, not inside JSON, so neither side spends time
-escaping it.
+cells, paragraph starts and hidden passages as JSON on the first line, then the
+pages' text joined by form feeds (page text never holds one), ``E`` a LoadError's
+reason, ``F`` a description of a bug. The text is sent as it is, not inside JSON,
+so neither side spends time escaping it.
 """
 
 from __future__ import annotations
@@ -235,9 +235,10 @@ def read_isolated(data: bytes, limits: Limits) -> PdfText:
             layout = json.loads(head)
             cells = [(int(t), int(r), int(a), int(b)) for t, r, a, b in layout["cells"]]
             paragraphs = [int(start) for start in layout["paragraphs"]]
+            hidden = [(int(p), int(n), str(how), str(t)) for p, n, how, t in layout["hidden"]]
         except (ValueError, TypeError, KeyError):
             raise RuntimeError("the PDF reader failed: its layout is not readable") from None
-        return PdfText(pages.split("\f"), cells, paragraphs)
+        return PdfText(pages.split("\f"), cells, paragraphs, hidden)
     if kind == b"E":
         raise LoadError(text)
     raise RuntimeError(f"the PDF reader failed: {text}")
@@ -293,7 +294,9 @@ def serve() -> None:
         kind = b"P"
         try:
             read = read_pdf(data, limits)
-            layout = json.dumps({"cells": read.cells, "paragraphs": read.paragraphs})
+            layout = json.dumps(
+                {"cells": read.cells, "paragraphs": read.paragraphs, "hidden": read.hidden}
+            )
             text = layout + "\n" + "\f".join(page.replace("\f", " ") for page in read.pages)
         except LoadError as exc:
             kind, text = b"E", str(exc)

@@ -209,19 +209,32 @@ def _statistics_paragraph(
 
 
 def letter_to_docx(text: str, path: Path | str) -> Path:
-    """Write a plain-text letter as a DOCX: a paragraph per line, statistics in a table."""
+    """Write a plain-text letter as a DOCX, statistics in a table: a Word paragraph per
+    paragraph of prose (its wrapped lines apart by line breaks) and per line of a block
+    of short lines (an address, a signature)."""
     body, blocks = split_letter(text)
     document = Document()
-    for line in body:
+    lines: list[str] = []
+    for line in [*body, ""]:
         if line.strip():
-            document.add_paragraph(line.strip())
+            lines.append(line.strip())
+        elif lines:
+            if all(len(line) <= 60 for line in lines):
+                for line in lines:
+                    document.add_paragraph(line)
+            else:
+                document.add_paragraph("\n".join(lines))
+            lines = []
     if blocks:
         table = document.add_table(rows=1, cols=3)
         for cell, (heading, paragraphs) in zip(table.rows[0].cells, blocks, strict=False):
             cell.paragraphs[0].add_run(heading).bold = True
             for paragraph in paragraphs:
-                for line in paragraph:
-                    run = cell.add_paragraph().add_run(line)
+                word_paragraph = cell.add_paragraph()
+                for number, line in enumerate(paragraph):
+                    run = word_paragraph.add_run(line)
+                    if number < len(paragraph) - 1:
+                        run.add_break()
                     if _BIG_LINE.fullmatch(line):
                         run.bold = True
                         run.font.size = Pt(24)

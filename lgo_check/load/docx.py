@@ -17,8 +17,10 @@ compression ratios), so a small file cannot make it decompress gigabytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,86 +196,494 @@ def _val(element: Any) -> str | None:
     return None if element is None else element.get(f"{_W}val")
 
 
+# --- reading the document's XML ------------------------------------------------------
+
+_P, _TBL, _TR, _TC, _R = (f"{_W}{name}" for name in ("p", "tbl", "tr", "tc", "r"))
+_SDT, _SDT_CONTENT, _TEXT_BOX = f"{_W}sdt", f"{_W}sdtContent", f"{_W}txbxContent"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+#: Paragraph content whose children are shown where it stands: tracked insertions and
+#: moves, hyperlinks, smart tags, custom XML, simple fields (their children are the
+#: field's result; the instruction is an attribute) and bidirectional runs. Anything
+#: else (``w:del`` and ``w:moveFrom``, deleted text; bookmarks, proofing marks) is not.
+_INLINE_WRAPPERS = frozenset(
+    f"{_W}{name}"
+    for name in ("hyperlink", "ins", "moveTo", "smartTag", "customXml", "fldSimple", "bdo", "dir")
+)
+#: The same around paragraphs, tables, rows and cells (content controls: ``w:sdt``).
+_BLOCK_WRAPPERS = frozenset(f"{_W}{name}" for name in ("customXml", "ins", "moveTo"))
+#: Run content that draws text boxes: a drawing, a VML picture or object, or the
+#: alternate content Word writes around them.
+_DRAWINGS = frozenset((f"{_W}drawing", f"{_W}pict", f"{_W}object", f"{_MC}AlternateContent"))
+_MATHS = frozenset((f"{_MATH}oMath", f"{_MATH}oMathPara"))
+_RUN_TEXT = {f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n"}
+_RUN_TEXT[f"{_W}noBreakHyphen"] = "-"
+#: Word's widest table has 63 columns; a grid wider than that is not a real table's.
+MAX_GRID_COLUMNS = 63
+#: Content controls, custom XML, text boxes and the like nested deeper than this are refused.
+MAX_NESTING = 64
+#: A table cell of more words than this is prose, not a label: such a table lays out a page.
+MAX_LABEL_WORDS = 12
+#: A cell that is a figure and nothing else (as statistics reads a table cell).
+_FIGURE = re.compile(r"\s*\d[\d,]*(?:\.\d+)?\s*(?:%|per\s?cent)?\s*", re.IGNORECASE)
+
+
+@dataclass
+class _Para:
+    """A paragraph as Word shows it: its visible text ("\\n" where a line breaks)."""
+
+    text: str
+    #: Hidden runs: (offset in ``text`` where they stood, how hidden, their text).
+    hidden: list[tuple[int, str, str]] = field(default_factory=list)
+    #: False for a paragraph Word does not show at all (all hidden, or deleted).
+    shown: bool = True
+
+
+@dataclass
+class _Cell:
+    #: The first grid column the cell covers, and how many (``w:gridSpan``).
+    column: int
+    span: int
+    #: ``w:vMerge``: "restart", "continue" (covered by the cell above) or None.
+    merge: str | None
+    blocks: list[_Para | _Table]
+
+    def text(self) -> str:
+        """The cell's paragraphs on one line, whitespace collapsed."""
+        return " ".join(
+            " ".join(b.text.split()) for b in self.blocks if isinstance(b, _Para) and b.shown
+        ).strip()
+
+
+@dataclass
+class _Table:
+    rows: list[list[_Cell]]
+    #: Why no column can be told from the grid (an old-style merge, an impossible width).
+    odd: str | None = None
+
+
+@dataclass
+class _Runs:
+    """What one paragraph's runs add up to while it is read."""
+
+    boxed: bool  # in a table cell or a text box, which may be shaded behind the text
+    shaded: bool
+    out: list[str] = field(default_factory=list)
+    length: int = 0
+    hidden: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    boxes: list[_Para | _Table] = field(default_factory=list)
+
+
 class _Reader:
-    """The lines of a document: visible text only, in document order, within the time limit."""
+    """The document as Word shows it: paragraphs and tables, in document order."""
 
     def __init__(self, document: Any, limits: Limits) -> None:
         self.hidden = _Hidden(document)
         self.limits = limits
         self.items = 0
         self.hidden_chars = 0
+        # Complex fields (w:fldChar) may span runs and paragraphs: for each open field,
+        # whether its result has begun; text is shown only outside every instruction.
+        self.fields: list[bool] = []
+        self.instructions = 0
+
+    def _tick(self) -> None:
+        self.items += 1
+        if self.items % 256 == 0:
+            self.limits.check_time("in the Word document")
+
+    def blocks(self, container: Any, depth: int = 0, tables: int = 0) -> list[_Para | _Table]:
+        """The paragraphs and tables of a body, cell, text box or content control."""
+        if depth > MAX_NESTING:
+            raise LoadError(f"Word document's content is nested more than {MAX_NESTING} deep")
+        out: list[_Para | _Table] = []
+        for child in container.iterchildren():
+            tag = child.tag
+            if tag == _P:
+                out.extend(self.paragraph(child, depth))
+            elif tag == _TBL:
+                out.append(self.table(child, depth + 1, tables + 1))
+            elif tag == _SDT:
+                content = child.find(_SDT_CONTENT)
+                if content is not None:
+                    out.extend(self.blocks(content, depth + 1, tables))
+            elif tag in _BLOCK_WRAPPERS:
+                out.extend(self.blocks(child, depth + 1, tables))
+            # w:del and w:moveFrom (deleted), w:sectPr, w:altChunk (another part): not read.
+        return out
+
+    def table(self, tbl: Any, depth: int, tables: int) -> _Table:
+        if tables > MAX_TABLE_DEPTH:
+            raise LoadError(f"Word document has tables nested more than {MAX_TABLE_DEPTH} deep")
+        table = _Table([])
+        for tr in _children(tbl, _TR, depth):
+            self._tick()
+            if tr.find(f"{_W}trPr/{_W}del") is not None:
+                continue  # a row deleted with changes tracked
+            column = _number(tr.find(f"{_W}trPr/{_W}gridBefore"), 0)
+            cells: list[_Cell] = []
+            # Each cell element once: a cell spanning a million columns is one cell.
+            for tc in _children(tr, _TC, depth):
+                if tc.find(f"{_W}tcPr/{_W}cellDel") is not None:
+                    continue
+                span = max(1, _number(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1))
+                merge = tc.find(f"{_W}tcPr/{_W}vMerge")
+                if tc.find(f"{_W}tcPr/{_W}hMerge") is not None:
+                    table.odd = "cells merged across columns the old way (w:hMerge)"
+                blocks = self.blocks(tc, depth + 1, tables)
+                how = None if merge is None else (merge.get(f"{_W}val") or "continue")
+                cells.append(_Cell(column, span, how, blocks))
+                column += span
+            if column > MAX_GRID_COLUMNS:
+                table.odd = f"wider than Word's {MAX_GRID_COLUMNS} columns"
+            table.rows.append(cells)
+        return table
+
+    def paragraph(self, p: Any, depth: int) -> list[_Para | _Table]:
+        """The paragraph, then any text boxes drawn in it (their own paragraphs)."""
+        self._tick()
+        runs = _Runs(
+            boxed=bool(p.xpath("ancestor::w:tc or ancestor::w:txbxContent")),
+            shaded=self.hidden.paragraph_shaded(p),
+        )
+        self.inline(p, p, runs, depth)
+        visible = "".join(runs.out)
+        hidden = [(before, how, "".join(texts)) for before, how, texts in runs.hidden]
+        # Word does not show a paragraph whose every run is hidden, nor one whose mark
+        # was deleted with changes tracked and that has no text left.
+        gone = bool(hidden) or p.find(f"{_W}pPr/{_W}rPr/{_W}del") is not None
+        return [_Para(visible, hidden, shown=bool(visible) or not gone), *runs.boxes]
+
+    def inline(self, element: Any, p: Any, runs: _Runs, depth: int) -> None:
+        if depth > MAX_NESTING:
+            raise LoadError(f"Word document's content is nested more than {MAX_NESTING} deep")
+        for child in element.iterchildren():
+            tag = child.tag
+            if tag == _R:
+                self.run(child, p, runs, depth)
+            elif tag in _INLINE_WRAPPERS:
+                self.inline(child, p, runs, depth + 1)
+            elif tag == _SDT:
+                content = child.find(_SDT_CONTENT)
+                if content is not None:
+                    self.inline(content, p, runs, depth + 1)
+            elif tag in _MATHS and not self.instructions:
+                self._add(runs, "".join(t.text or "" for t in child.iter(f"{_MATH}t")), None)
+
+    def run(self, r: Any, p: Any, runs: _Runs, depth: int) -> None:
+        how = self.hidden.run(r, p, runs.boxed, runs.shaded)
+        text: list[str] = []
+        for child in r.iterchildren():
+            tag = child.tag
+            if tag == f"{_W}fldChar":
+                self._field(child.get(f"{_W}fldCharType"))
+            elif self.instructions:
+                continue  # a field's instruction (w:instrText), not what Word shows
+            elif tag == f"{_W}t":
+                text.append(child.text or "")
+            elif tag in _RUN_TEXT:
+                text.append(_RUN_TEXT[tag])
+            elif tag == f"{_W}sym":
+                text.append(_symbol(child.get(f"{_W}char")))
+            elif tag in _DRAWINGS:
+                for box in _text_boxes(child):
+                    if how is None:
+                        runs.boxes.extend(self.blocks(box, depth + 1))
+                    else:  # a text box anchored in hidden text is hidden with it
+                        text.append(" ".join("".join(box.itertext()).split()))
+            # w:delText and w:delInstrText: deleted text, not shown.
+        self._add(runs, "".join(text), how)
+
+    def _field(self, kind: str | None) -> None:
+        if kind == "begin":
+            self.fields.append(False)
+            self.instructions += 1
+        elif kind == "separate" and self.fields and not self.fields[-1]:
+            self.fields[-1] = True
+            self.instructions -= 1
+        elif kind == "end" and self.fields and not self.fields.pop():
+            self.instructions -= 1
+
+    def _add(self, runs: _Runs, text: str, how: str | None) -> None:
+        # Carriage returns and form feeds are not line breaks Word shows.
+        text = text.replace("\r", "").replace("\f", "")
+        if not text:
+            return
+        if how is None:
+            runs.out.append(text)
+            runs.length += len(text)
+            return
+        self.hidden_chars += len(text)
+        if runs.hidden and runs.hidden[-1][1] == how and runs.hidden[-1][0] == runs.length:
+            runs.hidden[-1][2].append(text)
+        else:
+            runs.hidden.append((runs.length, how, [text]))
+
+
+def _children(parent: Any, tag: str, depth: int) -> Iterator[Any]:
+    """``parent``'s rows or cells (``tag``), also those inside content controls and
+    custom XML; deleted ones (w:del, w:moveFrom) are not among them."""
+    if depth > MAX_NESTING:
+        raise LoadError(f"Word document's content is nested more than {MAX_NESTING} deep")
+    for child in parent.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None:
+                yield from _children(content, tag, depth + 1)
+        elif child.tag in _BLOCK_WRAPPERS:
+            yield from _children(child, tag, depth + 1)
+
+
+def _number(element: Any, default: int) -> int:
+    """A whole-number ``w:val`` (a span, a count of grid columns), or ``default``."""
+    value = _val(element)
+    if value is None or not (value.isascii() and value.strip().isdigit()):
+        return default
+    return int(value) if len(value) < 10 else 10**9
+
+
+def _symbol(code: str | None) -> str:
+    """A ``w:sym`` character; one from a symbol font's private range is shown as a
+    glyph of that font, which is not text."""
+    try:
+        character = chr(int(code or "", 16))
+    except (ValueError, OverflowError):
+        return ""
+    return "" if "\ue000" <= character <= "\uf8ff" else character
+
+
+def _text_boxes(element: Any) -> list[Any]:
+    """The text boxes (``w:txbxContent``) a drawing holds, each once.
+
+    Word writes a text box twice, as a drawing (``mc:Choice``) and as a VML picture
+    for older readers (``mc:Fallback``): only the first is read. A box inside a box is
+    read with the outer box's paragraphs, not here.
+    """
+    if element.tag == f"{_MC}AlternateContent":
+        chosen = element.find(f"{_MC}Choice")
+        element = chosen if chosen is not None else element.find(f"{_MC}Fallback")
+        if element is None:
+            return []
+    boxes = []
+    for box in element.iter(_TEXT_BOX):
+        parent = box.getparent()
+        while parent is not None and parent is not element:
+            if parent.tag == _TEXT_BOX or (
+                parent.tag == f"{_MC}Fallback"
+                and parent.getparent().find(f"{_MC}Choice") is not None
+            ):
+                break
+            parent = parent.getparent()
+        else:
+            boxes.append(box)
+    return boxes
+
+
+# --- laying the document out as lines ---------------------------------------------------
+
+
+class _Layout:
+    """The lines of ``Source.text``, and what the loader reports beside them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.offset = 0  # where the next line starts
         #: Hidden text: (line, column where it stood in the visible text, how, text).
         self.passages: list[tuple[int, int, str, str]] = []
-        # Where each table cell's lines are, so that statistics pair a figure with
-        # the label in its row (Source.table_cells): lines so far, tables so far, and
-        # (table, row, first line, line after the last) of each cell.
-        self.line = 0
-        self.tables = 0
+        #: (table, row, start, end) of each cell, as offsets (Source.table_cells).
         self.cells: list[tuple[int, int, int, int]] = []
+        #: Offsets of lines that start a paragraph (Source.paragraph_starts).
+        self.paragraphs: list[int] = []
+        self.tables = 0
 
-    def lines(self, container: Any, depth: int = 0) -> Iterator[str]:
-        """The lines of a document body or a table cell, in document order."""
-        from docx.table import Table
+    def line(self, text: str) -> int:
+        start = self.offset
+        self.lines.append(text)
+        self.offset += len(text) + 1
+        return start
 
-        for item in container.iter_inner_content():
-            self.items += 1
-            if self.items % 256 == 0:
-                self.limits.check_time("in the Word document")
-            if isinstance(item, Table):
-                yield from self.table_lines(item, depth + 1)
+    def blocks(self, blocks: list[_Para | _Table]) -> None:
+        for block in blocks:
+            if isinstance(block, _Table):
+                self.table(block)
             else:
-                text = self.paragraph_text(item._p)
-                if text is not None:
-                    self.line += 1 + text.count("\n")
-                    yield text
+                self.para(block)
 
-    def table_lines(self, table: Any, depth: int) -> Iterator[str]:
-        from docx.table import _Cell
+    def para(self, para: _Para) -> None:
+        number = len(self.lines) + 1
+        if not para.shown:
+            # A paragraph Word does not show: its hidden text is placed where the next
+            # line starts.
+            self.passages.extend((number, 1, how, text) for _, how, text in para.hidden)
+            return
+        for before, how, text in para.hidden:
+            shown = para.text[:before]
+            column = before - (shown.rfind("\n") + 1) + 1
+            self.passages.append((number + shown.count("\n"), column, how, text))
+        self.paragraphs.append(self.offset)
+        for piece in para.text.split("\n"):
+            self.line(piece)
 
-        if depth > MAX_TABLE_DEPTH:
-            raise LoadError(f"Word document has tables nested more than {MAX_TABLE_DEPTH} deep")
-        # Each cell element once: python-docx's row.cells repeats a cell once per
-        # grid column it spans, and a span of a million columns would be a million
-        # cells (the cells of one row are its w:tc elements).
+    def table(self, table: _Table) -> None:
         number = self.tables
         self.tables += 1
-        for row, tr in enumerate(table._tbl.tr_lst):
-            for tc in tr.tc_lst:
-                first = self.line
-                yield from self.lines(_Cell(tc, table), depth)
-                if self.line > first:
-                    self.cells.append((number, row, first, self.line))
+        texts = [[cell.text() for cell in row] for row in table.rows]
+        figures = _figures_table(table, texts)
+        why = _ambiguous(table, texts, figures)
+        if figures and why:
+            self._one_line(table, texts)
+        elif figures:
+            self._figure_rows(number, table, texts)
+        else:
+            self._layout_rows(number, table, texts, registered=why is None)
 
-    def paragraph_text(self, p: Any) -> str | None:
-        """The paragraph's text (runs and hyperlinks, as python-docx reads it) minus hidden
-        runs; None for a paragraph whose text is all hidden (Word does not show it)."""
-        in_table = bool(p.xpath("ancestor::w:tc"))
-        shaded = self.hidden.paragraph_shaded(p)
-        out: list[str] = []
-        found: list[tuple[int, str, list[str]]] = []  # (visible length before, how, texts)
-        for element in p.xpath("w:r | w:hyperlink"):
-            runs = [element] if element.tag == f"{_W}r" else element.xpath("w:r")
-            for r in runs:
-                text = r.text
-                how = self.hidden.run(r, p, in_table, shaded)
-                if how is None:
-                    out.append(text)
+    def _one_line(self, table: _Table, texts: list[list[str]]) -> None:
+        """A table of figures whose rows and columns cannot be told apart: on one line,
+        so that no figure is read beside a label that is not its own."""
+        number = len(self.lines) + 1
+        pieces: list[str] = []
+        length = 0
+        for row in table.rows:
+            for cell in row:
+                for block in cell.blocks:
+                    if not isinstance(block, _Para):
+                        continue
+                    if not block.shown or not block.text.strip():
+                        self.passages.extend(
+                            (number, length + 1, how, text) for _, how, text in block.hidden
+                        )
+                        continue
+                    text = block.text.replace("\n", " ").replace("\t", " ")
+                    if pieces:
+                        pieces.append(" ")
+                        length += 1
+                    self.passages.extend(
+                        (number, length + before + 1, how, hidden)
+                        for before, how, hidden in block.hidden
+                    )
+                    pieces.append(text)
+                    length += len(text)
+        self.paragraphs.append(self.offset)
+        self.line("".join(pieces))
+
+    def _figure_rows(self, number: int, table: _Table, texts: list[list[str]]) -> None:
+        """A table of short labels and figures: each cell on one line, and each row
+        with two or more cells reported by grid column, so statistics pairs a figure
+        with its row's label and its column's heading."""
+        for r, row in enumerate(table.rows):
+            filled = [cell for cell, text in zip(row, texts[r], strict=True) if text]
+            registered = len(filled) > 1
+            column = 0
+            for cell, text in zip(row, texts[r], strict=True):
+                if not text:
                     continue
-                self.hidden_chars += len(text)
-                before = sum(len(piece) for piece in out)
-                if found and found[-1][1] == how and found[-1][0] == before:
-                    found[-1][2].append(text)
-                else:
-                    found.append((before, how, [text]))
-        visible = "".join(out)
-        for before, how, texts in found:
-            shown = visible[:before]
-            line = self.line + 1 + shown.count("\n")
-            column = before - (shown.rfind("\n") + 1) + 1
-            self.passages.append((line, column, how, "".join(texts)))
-        if not visible and found:
-            return None
-        return visible
+                self._hidden_in_cell(cell)
+                if registered:
+                    # Columns before this cell that no filled cell covers: empty cells.
+                    self.cells.extend(
+                        (number, r, self.offset, self.offset) for _ in range(column, cell.column)
+                    )
+                if cell is filled[0] or not registered:
+                    self.paragraphs.append(self.offset)
+                start = self.line(text)
+                if registered:
+                    self.cells.append((number, r, start, start + len(text)))
+                    end = start + len(text)
+                    self.cells.extend((number, r, end, end) for _ in range(cell.span - 1))
+                column = cell.column + cell.span
+
+    def _hidden_in_cell(self, cell: _Cell) -> None:
+        """Hidden runs of a cell laid out on one line (its paragraphs joined by spaces)."""
+        number = len(self.lines) + 1
+        length = 0
+        for block in cell.blocks:
+            if not isinstance(block, _Para):
+                continue
+            if block.shown and block.text.strip():
+                collapsed = " ".join(block.text.split())
+                lead = len(block.text) - len(block.text.lstrip())
+                self.passages.extend(
+                    (number, length + max(0, min(before - lead, len(collapsed))) + 1, how, hidden)
+                    for before, how, hidden in block.hidden
+                )
+                length += len(collapsed) + 1
+            else:
+                self.passages.extend((number, length + 1, how, t) for _, how, t in block.hidden)
+
+    def _layout_rows(
+        self, number: int, table: _Table, texts: list[list[str]], registered: bool
+    ) -> None:
+        """A table that lays out text: each cell's paragraphs (and tables) on lines of
+        their own; rows reported by grid column unless the grid cannot be read."""
+        for r, row in enumerate(table.rows):
+            register = registered and sum(1 for text in texts[r] if text) > 1
+            column = 0
+            for cell in row:
+                if register:
+                    self.cells.extend(
+                        (number, r, self.offset, self.offset) for _ in range(column, cell.column)
+                    )
+                first = self.offset
+                self.blocks(cell.blocks)
+                if register:
+                    end = max(first, self.offset - 1)
+                    self.cells.append((number, r, first, end))
+                    self.cells.extend((number, r, end, end) for _ in range(cell.span - 1))
+                column = cell.column + cell.span
+
+
+def _figures_table(table: _Table, texts: list[list[str]]) -> bool:
+    """Whether a table holds figures beside short labels (not prose, no tables in it)."""
+    has_figure = False
+    for row, row_texts in zip(table.rows, texts, strict=True):
+        filled = [text for text in row_texts if text]
+        for cell, text in zip(row, row_texts, strict=True):
+            if any(isinstance(block, _Table) for block in cell.blocks):
+                return False
+            if len(filled) > 1 and len(text.split()) > MAX_LABEL_WORDS:
+                return False
+            has_figure = has_figure or bool(_FIGURE.fullmatch(text))
+    return has_figure
+
+
+def _ambiguous(table: _Table, texts: list[list[str]], figures: bool) -> str | None:
+    """Why the table's rows and columns cannot be paired, or None if they can."""
+    if table.odd:
+        return table.odd
+    merged: dict[int, bool] = {}  # grid column -> the cell merged down over it has text
+    starts = [0] * (MAX_GRID_COLUMNS + 1)  # filled cells (of rows of several) per column
+    for row, row_texts in zip(table.rows, texts, strict=True):
+        for cell, text in zip(row, row_texts, strict=True):
+            if cell.merge == "continue":
+                if merged.get(cell.column):
+                    return "a cell is merged down over several rows (w:vMerge)"
+            else:
+                merged[cell.column] = bool(text)
+        if sum(1 for text in row_texts if text) > 1:
+            for cell, text in zip(row, row_texts, strict=True):
+                if text:
+                    starts[cell.column] += 1
+    for row, row_texts in zip(table.rows, texts, strict=True):
+        is_figure = [bool(_FIGURE.fullmatch(text)) for text in row_texts]
+        filled = sum(1 for text in row_texts if text)
+        if (
+            figures
+            and any(is_figure)
+            and all(f or not t for f, t in zip(is_figure, row_texts, strict=True))
+        ):
+            return "a figure has no label in its row"
+        if filled < 2:
+            continue
+        for cell, text, figure in zip(row, row_texts, is_figure, strict=True):
+            # A heading or a figure over several columns that other rows split: whose
+            # column each figure is cannot be told (a label may span columns).
+            if text and cell.span > 1 and (figure or not any(is_figure)):
+                inside = range(cell.column + 1, min(cell.column + cell.span, MAX_GRID_COLUMNS + 1))
+                if any(starts[k] for k in inside):
+                    return "a cell spans columns that other rows split (w:gridSpan)"
+    return None
 
 
 class DocxLoader:
@@ -295,37 +705,25 @@ class DocxLoader:
             import docx
 
             document = docx.Document(io.BytesIO(data))
-            reader = _Reader(document, limits)
-            lines = list(reader.lines(document))
+            blocks = _Reader(document, limits).blocks(document.element.body)
         except LoadError:
             raise
         except Exception as exc:  # python-docx raises many kinds on a damaged package
             reason = type(exc).__name__
             raise LoadError(f"Word document is damaged and cannot be read ({reason})") from None
-        text = "\n".join(line.replace("\r", "").replace("\f", "") for line in lines)
+        layout = _Layout()
+        layout.blocks(blocks)
+        text = "\n".join(layout.lines)
         if not text.strip():
             raise LoadError("Word document has no text")
         return Source(
             path=display,
             format=self.format,
             text=text,
-            table_cells=_cell_offsets(text, reader.cells),
-            hidden_text=_hidden_text(text, reader.passages),
+            table_cells=layout.cells,
+            hidden_text=_hidden_text(text, layout.passages),
+            paragraph_starts=layout.paragraphs,
         )
-
-
-def _cell_offsets(
-    text: str, cells: list[tuple[int, int, int, int]]
-) -> list[tuple[int, int, int, int]]:
-    """Table cells as (table, row, start, end) character offsets in the text."""
-    starts = [0]
-    for line in text.split("\n"):
-        starts.append(starts[-1] + len(line) + 1)
-    return [
-        (table, row, starts[first], starts[end] - 1)
-        for table, row, first, end in cells
-        if end < len(starts)
-    ]
 
 
 def _hidden_text(text: str, passages: list[tuple[int, int, str, str]]) -> list[HiddenText]:

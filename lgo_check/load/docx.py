@@ -1,14 +1,21 @@
-"""Word documents (.docx), read with python-docx.
+"""Word documents (.docx): the package opened with python-docx, the XML walked here.
 
-The text is the body's paragraphs and tables in document order, one line per
-paragraph (a line break inside a paragraph starts a new line). A table is read
-row by row, each cell's paragraphs (and any table nested in it) on lines of their
-own, and a cell merged across columns once. Line N of ``Source.text`` is the Nth
-of these lines. Headers, footers, text boxes and comments are page furniture or
-asides, not the letter, and are left out; so is hidden text (``w:vanish`` or
-``w:specVanish``, set on a run or through its style, which Word neither shows nor
-prints, and white text on a white page), each passage recorded for the hidden-text
-rule at the line and column where it stood.
+python-docx's API skips content controls and tracked changes, so the body is read
+from its XML: what Word shows, in document order. Paragraphs and tables, also inside
+content controls (``w:sdt``), custom XML, tracked insertions and moves, smart tags,
+hyperlinks and simple fields (their result), a complex field's result (never its
+instruction), and text boxes, after the paragraph they are anchored in. Deleted text
+(``w:del``, ``w:moveFrom``, deleted rows and cells) is not read; headers, footers,
+footnotes and comments are page furniture or asides, not the letter. Hidden text
+(``w:vanish`` or ``w:specVanish``, set on a run or through its style, which Word
+neither shows nor prints, and white text on a white page) is left out, each passage
+recorded for the hidden-text rule at the line and column where it stood.
+
+Line N of ``Source.text`` is the Nth line: one per paragraph and line break, and
+one per cell of a table of figures. Each paragraph's start is reported
+(``Source.paragraph_starts``) as a PDF's gaps are, and each table cell by grid
+column (``Source.table_cells``); a table whose grid cannot say whose a figure is
+is kept on one line with no cells reported.
 
 The zip is checked before python-docx opens it (number of parts, declared sizes,
 compression ratios), so a small file cannot make it decompress gigabytes.

@@ -138,7 +138,15 @@ def check_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=_positive,
         metavar="N",
-        help="check N files at once in worker processes (default: one per CPU; 1: no workers)",
+        help="check N files at once in worker processes (default: one per CPU; 1: one "
+        "worker, which is killed and replaced if a file gets stuck)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="check the files in lgo-check's own process, with no worker (for a debugger "
+        "or profiler; compiled code that never lets go, e.g. a plugin's runaway regular "
+        "expression, then hangs the run)",
     )
     parser.add_argument(
         "-q",
@@ -400,6 +408,7 @@ def _write_baseline(
         body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
         jobs=config.jobs,
         baseline=baseline,
+        in_process=args.in_process,
     )
     for error in outcome.errors:
         print(f"lgo-check: error: {error}", file=sys.stderr)
@@ -471,6 +480,7 @@ def cmd_check(argv: Sequence[str]) -> int:
             body_stage=body_stage(select_rules(registry, config), config.bodies.aliases),
             jobs=config.jobs,
             baseline=baseline,
+            in_process=args.in_process,
         )
         out.flush()
     for error in outcome.errors:

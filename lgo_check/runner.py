@@ -91,18 +91,44 @@ def _checked_hit(hit: object) -> Hit:
     return hit
 
 
+class StageNote:
+    """Where the file being checked is now (a stage, a rule), so that a file stopped at
+    its time limit is reported with where it stopped.
+
+    Kept in the process's memory; a worker process keeps it in memory shared with the
+    run's process (:class:`lgo_check.workers.SharedStageNote`), which reads it when
+    it has to kill the worker.
+    """
+
+    def __init__(self) -> None:
+        self.now = ""
+
+    def mark(self, stage: str) -> None:
+        self.now = stage
+
+    def read(self) -> str:
+        return self.now
+
+
 def check_letter(
-    letter: Letter, rules: Sequence[ActiveRule], norm: NormalisedText | None, path: str
+    letter: Letter,
+    rules: Sequence[ActiveRule],
+    norm: NormalisedText | None,
+    path: str,
+    note: StageNote | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """Run each rule on a letter; a rule that fails is reported and the others go on.
 
     Returns the findings (sorted by place) and one message per rule that failed.
+    ``note`` is told which rule runs.
     """
     findings: list[Finding] = []
     errors: list[str] = []
     for active in rules:
         if active.rule.needs_annual_review and not letter.is_annual_review:
             continue
+        if note is not None:
+            note.mark(f"in {_rule_label(active.rule)}")
         try:
             found = [
                 _finding(active, _checked_hit(hit), norm)
@@ -309,6 +335,8 @@ class Pipeline:
             failed = CheckFailed()
         # Always reported, selected or not: a failure must not be hidden by --select.
         self.failure = ActiveRule(failed, failed.severity, RuleOptions())
+        #: Where the file being checked is (read when its time limit ran out).
+        self.note = StageNote()
 
     def rule_infos(self) -> list[RuleInfo]:
         """The rules that run, and check-failed, which any file may get, in code order."""
@@ -325,11 +353,13 @@ class Pipeline:
             [f"{target.display}: {what}"],
         )
 
-    def timed_out(self, target: Target) -> FileOutcome:
+    def timed_out(self, target: Target, stage: str = "") -> FileOutcome:
         """A file that took longer than the time limit: not checked (unreadable-input),
-        like a file over the size limit; the run goes on."""
+        like a file over the size limit; the run goes on. ``stage`` says where it was
+        stopped (what :attr:`note` last said)."""
+        where = f", stopped {stage}" if stage else ""
         reason = (
-            f"checking took longer than the limit of {self.limits.max_seconds:g} s "
+            f"checking took longer than the limit of {self.limits.max_seconds:g} s{where} "
             "(set timeout-seconds in the configuration to raise it)"
         )
         return FileOutcome(self._not_checked(target, reason))
@@ -342,8 +372,11 @@ class Pipeline:
     def check(self, target: Target) -> FileOutcome:
         """Load, normalise, extract and check one file; never raises for the file's sake."""
         file_limits = self.limits.started()
+        note = self.note
         try:
+            note.mark("while reading the file")
             source = read_source(target, self.loaders, file_limits)
+            note.mark("while normalising the text")
             norm = normalise(source, self.artefacts)
             file_limits.check_time("after normalising")
         except LoadError as exc:
@@ -352,11 +385,13 @@ class Pipeline:
             reraise_if_fatal(exc)
             return self.failed(target, f"reading failed: {describe(exc)}")
         try:
+            note.mark("while extracting figures and concerns")
             [letter] = extract_letters([norm], self.spacy_model, self.concern_threshold)
         except BaseException as exc:
             reraise_if_fatal(exc)
             return self.failed(target, f"extraction failed: {describe(exc)}")
-        findings, rule_errors = check_letter(letter, self.rules, norm, target.display)
+        findings, rule_errors = check_letter(letter, self.rules, norm, target.display, note)
+        note.mark("after the rules")
         for error in rule_errors:
             findings.append(
                 _finding(self.failure, Hit(f"Checking failed in the rules: {error}."), None)
@@ -380,12 +415,13 @@ class Pipeline:
 
 
 def check_files(
-    targets: Sequence[Target], pipeline: Pipeline, jobs: int | None = 1
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int | None = 1, in_process: bool = False
 ) -> Iterator[FileOutcome]:
-    """Each target's outcome, in the targets' order; ``jobs`` processes (None: one per CPU)."""
+    """Each target's outcome, in the targets' order; ``jobs`` worker processes (None: one
+    per CPU; ``in_process``: none, this process checks them)."""
     from lgo_check.workers import check_all, effective_jobs
 
-    return check_all(targets, pipeline, effective_jobs(jobs, len(targets)))
+    return check_all(targets, pipeline, effective_jobs(jobs, len(targets)), in_process=in_process)
 
 
 @dataclass(slots=True)
@@ -424,6 +460,7 @@ class Preparer:
 
     def __call__(self, outcome: FileOutcome) -> ReadyFile:
         report = outcome.report
+        self.pipeline.note.mark("while writing its report")
         if self.baseline is not None:
             report = self.baseline.apply(report)
         try:
@@ -470,12 +507,15 @@ def stream(
     progress: Callable[[int, int], None] | None = None,
     jobs: int | None = None,
     baseline: Baseline | None = None,
+    in_process: bool = False,
 ) -> RunOutcome:
     """Check every letter under the paths, writing each report to ``out`` as it is ready.
 
     ``exclude`` are files never read as letters (the report being written).
     ``progress(done, total)`` is called after each file. ``jobs`` worker processes
-    check files at once (None: one per CPU; 1: in this process).
+    check files at once (None: one per CPU); ``in_process``: no worker, this process
+    checks them (for a debugger; compiled code stuck holding Python's lock would hang
+    the run).
     ``baseline`` moves the findings it lists to each file's ``acknowledged``; its
     stale entries end the report as findings of the baseline file.
     """
@@ -487,7 +527,9 @@ def stream(
     digests: list[LetterDigest] = []
     out.write(reporter.start(RunStart(tool=ToolInfo(version=__version__), rules=rules)))
     preparer = Preparer(pipeline, reporter, baseline)
-    for done, ready in enumerate(_ready_files(targets, pipeline, jobs, preparer), start=1):
+    for done, ready in enumerate(
+        _ready_files(targets, pipeline, jobs, preparer, in_process), start=1
+    ):
         chunk = ""
         if ready.rendered:
             try:
@@ -529,16 +571,20 @@ def stream(
 
 
 def _ready_files(
-    targets: Sequence[Target], pipeline: Pipeline, jobs: int | None, preparer: Preparer
+    targets: Sequence[Target],
+    pipeline: Pipeline,
+    jobs: int | None,
+    preparer: Preparer,
+    in_process: bool,
 ) -> Iterator[ReadyFile]:
     """Each target made ready to write, in order; prepared by the workers if it can be."""
-    from lgo_check.workers import check_all, effective_jobs
+    from lgo_check.workers import check_all, effective_jobs, supervised
 
     jobs = effective_jobs(jobs, len(targets))
-    if jobs > 1 and preparer.baseline is None:
+    if supervised(in_process) and preparer.baseline is None:
         yield from check_all(targets, pipeline, jobs, preparer)
     else:
-        for outcome in check_all(targets, pipeline, jobs):
+        for outcome in check_all(targets, pipeline, jobs, in_process=in_process):
             yield preparer(outcome)
 
 
@@ -563,15 +609,20 @@ class RunResult:
 
 
 def run(
-    paths: Sequence[Path], config: Config, registry: Registry, jobs: int | None = 1
+    paths: Sequence[Path],
+    config: Config,
+    registry: Registry,
+    jobs: int | None = 1,
+    in_process: bool = False,
 ) -> RunResult:
-    """Check every letter under the paths and return the whole report."""
+    """Check every letter under the paths and return the whole report (``jobs`` and
+    ``in_process`` as for :func:`stream`)."""
     pipeline = Pipeline(config, registry)
     targets = discover(paths, registry.extensions())
     errors = list(registry.errors)
     reports: list[FileReport] = []
     digests: list[LetterDigest] = []
-    for outcome in check_files(targets, pipeline, jobs):
+    for outcome in check_files(targets, pipeline, jobs, in_process):
         reports.append(outcome.report)
         errors.extend(outcome.errors)
         if outcome.digest is not None:

@@ -1,24 +1,31 @@
-"""Checking files in parallel, and the per-file time limit that covers every stage.
+"""Checking files in worker processes, and the per-file time limit that covers every stage.
 
-``jobs == 1``: files are checked in this process, one at a time, by one checker
-thread, while the calling thread waits for each file's outcome with the file's
-deadline. Past the deadline it raises :class:`~lgo_check.isolation.FileTimeout` in
-the checker thread (Python checks for it between bytecodes, so a rule looping for
-ever, even one deaf to signals, is stopped) and the file is reported as timed out.
-If the checker still does not answer (stuck in compiled code or a system call that
-nothing in the process can end), it is left behind, the file is reported as timed
-out all the same, and a fresh checker thread takes the next file: the run goes on
-and no other file loses its report. (Only code that holds Python's lock for ever
-stops every thread; worker processes can be killed instead.)
+Files are checked in worker processes forked from this one once the pipeline is
+built (spaCy and the matchers loaded once, shared copy-on-write), ``jobs`` of them,
+**one with** ``jobs == 1``: a process can always be killed, whatever it is stuck in.
+Each worker is given a few files at a time. It keeps its own timer (SIGALRM in its
+main thread, which Python, and the ``re`` engine every few thousand steps, check
+between their steps); if it still has not answered a little after the limit (stuck
+in compiled code that holds Python's lock and checks no signal: a C extension's
+loop, a foreign call made through ``ctypes.PyDLL``), it is killed, its file reported
+as timed out with the stage it was in (kept in memory shared with this process,
+:class:`SharedStageNote`), and a fresh worker takes its place. A worker that dies (a
+crash, the kernel's out-of-memory killer) is reported against the file it had.
+Results arrive in any order and are handed on in the targets' order; at most a few
+files per worker wait, so memory stays flat however many files there are.
 
-``jobs >= 2``: worker processes are forked from this one once the pipeline is
-built (spaCy and the matchers loaded once, shared copy-on-write), and each is given
-one file at a time. A worker keeps its own timer; if it still has not answered a
-little after the limit, it is killed, its file reported as timed out, and a fresh
-worker takes its place. A worker that dies (a crash, the kernel's out-of-memory
-killer) is reported against the file it had. Results arrive in any order and are
-handed on in the targets' order; at most a few files per worker wait, so memory
-stays flat however many files there are.
+``in_process`` (the CLI's ``--in-process``, for a debugger or a profiler; and where
+``fork`` does not exist): files are checked in this process by one checker thread,
+while the calling thread waits for each file's outcome with the file's deadline.
+Past the deadline it raises :class:`~lgo_check.isolation.FileTimeout` in the checker
+thread (Python checks for it between bytecodes, so a rule looping for ever, even one
+deaf to signals, is stopped) and the file is reported as timed out. If the checker
+still does not answer (stuck in compiled code or a system call), it is left behind,
+the file is reported as timed out all the same, and a fresh checker thread takes the
+next file. What this cannot stop is compiled code that holds Python's lock and never
+gives it back (a catastrophic regular expression in a thread other than the main
+one, a C extension's loop): every thread of the process waits on it for ever. That
+is why a run is never in-process unless asked.
 
 Whatever ``jobs`` is, each file's outcome is the same, so the output is the same
 bytes.
@@ -27,6 +34,7 @@ bytes.
 from __future__ import annotations
 
 import gc
+import mmap
 import multiprocessing
 import os
 import queue
@@ -42,6 +50,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from lgo_check.isolation import FileTimeout
+from lgo_check.runner import StageNote
 
 if TYPE_CHECKING:
     from lgo_check.load import Target
@@ -77,12 +86,39 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def effective_jobs(jobs: int | None, files: int) -> int:
     """Workers worth starting: not more than files, and 1 where fork is unavailable."""
     wanted = jobs if jobs is not None else available_cpus()
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return 1
     return max(1, min(wanted, files))
+
+
+class SharedStageNote(StageNote):
+    """A worker's :class:`~lgo_check.runner.StageNote`, in memory shared with the run's
+    process (mapped before the fork), so that a worker killed at the time limit is
+    reported with where it was. Read only once the worker is stuck or dead."""
+
+    SIZE = 512
+
+    def __init__(self) -> None:
+        self.buffer = mmap.mmap(-1, self.SIZE)
+
+    def mark(self, stage: str) -> None:
+        data = stage.encode("utf-8", "backslashreplace")[: self.SIZE - 2]
+        self.buffer[2 : 2 + len(data)] = data
+        self.buffer[0:2] = len(data).to_bytes(2, "big")
+
+    def read(self) -> str:
+        size = int.from_bytes(self.buffer[0:2], "big")
+        return self.buffer[2 : 2 + size].decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self.buffer.close()
 
 
 class Alarm:
@@ -130,7 +166,7 @@ def check_one(pipeline: Pipeline, target: Target, alarm: Alarm) -> FileOutcome:
         with alarm.limit():
             return pipeline.check(target)
     except FileTimeout:
-        return pipeline.timed_out(target)
+        return pipeline.timed_out(target, pipeline.note.read())
 
 
 class _Checker:
@@ -168,7 +204,7 @@ class _Checker:
                 try:
                     outcome = pipeline.check(target)
                 except FileTimeout:
-                    outcome = pipeline.timed_out(target)
+                    outcome = pipeline.timed_out(target, pipeline.note.read())
                 self.results.put(outcome)
             except FileTimeout:  # a stop that came after its file was done
                 if self.retired:
@@ -226,7 +262,7 @@ def check_in_process(targets: Sequence[Target], pipeline: Pipeline) -> Iterator[
             outcome = checker.check(pipeline, target)
             if outcome is None:
                 _abandon(checker)
-                outcome = pipeline.timed_out(target)
+                outcome = pipeline.timed_out(target, pipeline.note.read())
                 checker = _the_checker()
             yield outcome
         finished = True
@@ -244,7 +280,11 @@ Finish = Callable[["FileOutcome"], Any]
 
 
 def _serve(
-    conn: Connection, pipeline: Pipeline, targets: Sequence[Target], finish: Finish | None
+    conn: Connection,
+    pipeline: Pipeline,
+    targets: Sequence[Target],
+    finish: Finish | None,
+    note: SharedStageNote,
 ) -> None:
     """A worker: check each run of files it is sent, one answer per file, until told to stop.
 
@@ -252,6 +292,7 @@ def _serve(
     """
     # Ctrl-C reaches the whole process group; the parent decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pipeline.note = note
     with Alarm(pipeline.limits.max_seconds) as alarm:
         while True:
             try:
@@ -276,8 +317,10 @@ class _Worker:
         self, context: Any, pipeline: Pipeline, targets: Sequence[Target], finish: Finish | None
     ) -> None:
         self.conn, child = context.Pipe()
+        #: Where the file it is checking is (written by the worker).
+        self.note = SharedStageNote()
         self.process = context.Process(
-            target=_serve, args=(child, pipeline, targets, finish), daemon=True
+            target=_serve, args=(child, pipeline, targets, finish, self.note), daemon=True
         )
         self.process.start()
         child.close()
@@ -303,6 +346,7 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.conn.close()
+        self.note.close()
 
 
 def _death(exitcode: int | None) -> str:
@@ -429,8 +473,9 @@ def check_in_workers(
                 for index, worker in enumerate(workers):
                     if worker.pending and now > worker.since + seconds + KILL_GRACE_SECONDS:
                         late = worker.pending.popleft()
-                        done[late] = handed_on(pipeline.timed_out(targets[late]))
+                        stage = worker.note.read()
                         replace(index)
+                        done[late] = handed_on(pipeline.timed_out(targets[late], stage))
             while next_to_yield in done:
                 yield done.pop(next_to_yield)
                 next_to_yield += 1
@@ -440,27 +485,44 @@ def check_in_workers(
         gc.unfreeze()
 
 
+def supervised(in_process: bool) -> bool:
+    """Whether files go to worker processes (always, unless asked not to or unable)."""
+    return not in_process and can_fork()
+
+
 @overload
 def check_all(
-    targets: Sequence[Target], pipeline: Pipeline, jobs: int
+    targets: Sequence[Target], pipeline: Pipeline, jobs: int, *, in_process: bool = False
 ) -> Iterator[FileOutcome]: ...
 
 
 @overload
 def check_all(
-    targets: Sequence[Target], pipeline: Pipeline, jobs: int, finish: Callable[[FileOutcome], R]
+    targets: Sequence[Target],
+    pipeline: Pipeline,
+    jobs: int,
+    finish: Callable[[FileOutcome], R],
+    *,
+    in_process: bool = False,
 ) -> Iterator[R]: ...
 
 
 def check_all(
-    targets: Sequence[Target], pipeline: Pipeline, jobs: int, finish: Finish | None = None
+    targets: Sequence[Target],
+    pipeline: Pipeline,
+    jobs: int,
+    finish: Finish | None = None,
+    *,
+    in_process: bool = False,
 ) -> Iterator[Any]:
-    """Each target's outcome, in the targets' order, with ``jobs`` processes.
+    """Each target's outcome, in the targets' order, with ``jobs`` worker processes
+    (``in_process``: in this process instead).
 
-    ``finish`` (only with workers) is applied to each outcome in the worker that
-    checked it, and what it returns is handed on instead.
+    ``finish`` is applied to each outcome (in the worker that checked it), and what it
+    returns is handed on instead.
     """
-    if targets and jobs <= 1:
+    in_process = not supervised(in_process)
+    if targets and in_process:
         # The PDF reader's helper process starts while the pipeline warms up.
         from lgo_check.load.pdf import PdfLoader
 
@@ -470,8 +532,8 @@ def check_all(
     if targets:
         # Built once, here, outside any file's time limit (and before workers fork).
         pipeline.warm()
-    if jobs <= 1:
+    if in_process:
         if finish is not None:
             return map(finish, check_in_process(targets, pipeline))
         return check_in_process(targets, pipeline)
-    return check_in_workers(targets, pipeline, jobs, finish)
+    return check_in_workers(targets, pipeline, max(1, jobs), finish)

@@ -125,13 +125,13 @@ def test_the_timeout_reads_the_same_whatever_the_jobs(
     assert one.out == two.out
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs", [("-j", "1"), ("-j", "2"), ("--in-process",)])
 def test_a_loop_deaf_to_the_timer_is_stopped(
     lgo_cli: Any,
     install_plugin: Installer,
     lgo_workdir: Path,
     monkeypatch: pytest.MonkeyPatch,
-    jobs: str,
+    jobs: tuple[str, ...],
 ) -> None:
     """In process the loop is stopped by an exception raised in its thread; a worker
     deaf to its timer is killed and replaced."""
@@ -139,12 +139,12 @@ def test_a_loop_deaf_to_the_timer_is_stopped(
     install_plugin("stuck-pack", "stuck", "stuck_lgo_pack", LOOPING)
     _corpus(lgo_workdir, with_loop=True)
     (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
-    result = lgo_cli("--format", "json", "-j", jobs, ".")
+    result = lgo_cli("--format", "json", *jobs, ".")
     assert result.code == 1, result
     files = {f["path"]: f for f in result.json()["files"]}
     assert "longer than the limit of 1 s" in files["i-stuck.txt"]["error"]
     assert all(files[name]["checked"] for name in ("a-text.txt", "j-after.txt"))
-    if jobs == "1":  # stopped, not left spinning beside a fresh checker thread
+    if jobs == ("--in-process",):  # stopped, not left spinning beside a fresh checker thread
         assert [t.name for t in threading.enumerate()].count("lgo-check") == 1
 
 
@@ -202,17 +202,20 @@ def lgo_check_rules():
 def test_in_process_run_skips_a_file_stuck_in_uninterruptible_code(
     install_plugin: Installer, lgo_workdir: Path, how: str
 ) -> None:
-    """With -j 1, a file stuck where nothing in the process can stop it is reported as
-    timed out, and every later file is still checked and reported: the same bytes as
-    with worker processes, and an honest exit status."""
+    """With --in-process, a file stuck in a system call nothing in the process can stop
+    (Python's lock let go) is reported as timed out, and every later file is still
+    checked and reported: the same bytes as with worker processes, and an honest exit
+    status."""
     site = install_plugin("blocked-pack", "blocked", "blocked_lgo_pack", BLOCKED_IN_C)
     _corpus(lgo_workdir, with_loop=True)
     (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(site), "LGO_TEST_HOW": how}
     outputs = {}
-    for jobs in ("1", "2"):
+    for jobs in ("--in-process", "2"):
         done = subprocess.run(
-            [sys.executable, "-m", "lgo_check", "--format", "json", "-j", jobs, "."],
+            [sys.executable, "-m", "lgo_check", "--format", "json", "-j", "1", "-j", jobs, "."]
+            if jobs == "2"
+            else [sys.executable, "-m", "lgo_check", "--format", "json", jobs, "."],
             capture_output=True,
             text=True,
             env=env,
@@ -220,15 +223,90 @@ def test_in_process_run_skips_a_file_stuck_in_uninterruptible_code(
         )
         assert done.returncode == 1, (jobs, done.stderr)
         outputs[jobs] = done.stdout
-    assert outputs["1"] == outputs["2"]
-    files = {f["path"]: f for f in json.loads(outputs["1"])["files"]}
+    assert outputs["--in-process"] == outputs["2"]
+    files = {f["path"]: f for f in json.loads(outputs["2"])["files"]}
     assert len(files) == 14
     stuck = files["i-stuck.txt"]
     assert not stuck["checked"]
-    assert "checking took longer than the limit of 1 s" in stuck["error"]
+    assert stuck["error"].startswith(
+        "checking took longer than the limit of 1 s, stopped in rule STUCK002 "
+        "blocked-on-loopford (plugin 'blocked')"
+    )
     after = files["j-after.txt"]
     assert after["checked"]
     assert "checked by the blocking rule's pack" in {f["message"] for f in after["findings"]}
+
+
+HOLDING_THE_LOCK = '''
+import ctypes, os, re, signal
+from lgo_check.hookspecs import hookimpl
+from lgo_check.model import Severity
+from lgo_check.rule import Hit, Rule
+
+
+class Backtracking(Rule):
+    """A rule that never lets go of Python's lock on a letter from Loopford."""
+
+    code = "STUCK003"
+    name = "backtracking-on-loopford"
+    severity = Severity.note
+
+    def check(self, letter, options):
+        organisation = letter.organisation or ""
+        if "Loopford" in organisation:
+            if os.environ.get("LGO_TEST_HOW") == "compiled":
+                # A C loop that holds the lock and that no signal interrupts.
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+                ctypes.PyDLL(None).sleep(3600)
+            # Catastrophic backtracking: 2 ** 60 ways to split the name's run of x.
+            crafted = organisation.split()[0] + "y" * 60
+            re.match(r"(?:[A-Za-z]+[a-z]+)+\\d", crafted)
+        yield Hit("checked by the backtracking rule's pack")
+
+
+@hookimpl
+def lgo_check_rules():
+    return [Backtracking]
+'''
+
+
+@pytest.mark.parametrize("how", ["regex", "compiled"])
+@pytest.mark.parametrize("jobs", [("-j", "1"), ("-j", "2"), ()])
+def test_no_file_stuck_holding_pythons_lock_hangs_the_run(
+    install_plugin: Installer, lgo_workdir: Path, how: str, jobs: tuple[str, ...]
+) -> None:
+    """A plugin rule that holds Python's lock for ever (a catastrophic regular
+    expression on a crafted letter, a C loop) costs only its file, with -j 1, -j 2 and
+    the default: the file is reported with where it stopped, the letter after it is
+    checked, and the exit status is not 0."""
+    site = install_plugin("backtrack-pack", "backtrack", "backtrack_lgo_pack", HOLDING_THE_LOCK)
+    _letter(lgo_workdir, "a-before.txt", compliance_rate=90)
+    _letter(lgo_workdir, "i-stuck.txt", body="Loopford")
+    _letter(lgo_workdir, "j-after.txt", compliance_rate=95)
+    (lgo_workdir / "lgo-check.toml").write_text("timeout-seconds = 1\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site), "LGO_TEST_HOW": how}
+    done = subprocess.run(
+        [sys.executable, "-m", "lgo_check", "--format", "json", *jobs, "."],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    files = {f["path"]: f for f in json.loads(done.stdout)["files"]}
+    assert list(files) == ["a-before.txt", "i-stuck.txt", "j-after.txt"]
+    stuck = files["i-stuck.txt"]
+    assert not stuck["checked"]
+    [finding] = stuck["findings"]
+    assert finding["rule"] == "unreadable-input"
+    assert finding["message"].startswith(
+        "Could not be checked: checking took longer than the limit of 1 s, stopped in rule "
+        "STUCK003 backtracking-on-loopford (plugin 'backtrack')"
+    )
+    for name in ("a-before.txt", "j-after.txt"):
+        assert files[name]["checked"]
+        messages = {f["message"] for f in files[name]["findings"]}
+        assert "checked by the backtracking rule's pack" in messages
 
 
 @pytest.mark.parametrize("how", ["deaf", "kill"])

@@ -94,7 +94,7 @@ class Config(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0, le=86_400)
     #: Memory the PDF reader (PDFium, in a helper process) may use for one file.
     max_pdf_memory_mb: int = Field(default=1500, ge=100, le=1_000_000)
-    #: Worker processes checking files at once (--jobs); unset: one per CPU; 1: in-process.
+    #: Worker processes checking files at once (--jobs); unset: one per CPU; 1: one worker.
     jobs: int | None = Field(default=None, ge=1, le=256)
     #: An installed trained spaCy pipeline to use instead of the built-in blank one.
     spacy_model: str | None = None

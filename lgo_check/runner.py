@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -527,34 +527,50 @@ def stream(
     digests: list[LetterDigest] = []
     out.write(reporter.start(RunStart(tool=ToolInfo(version=__version__), rules=rules)))
     preparer = Preparer(pipeline, reporter, baseline)
-    for done, ready in enumerate(
-        _ready_files(targets, pipeline, jobs, preparer, in_process), start=1
-    ):
-        chunk = ""
-        if ready.rendered:
+    ready_files = _ready_files(targets, pipeline, jobs, preparer, in_process)
+    written = 0
+    try:
+        for ready in ready_files:
+            chunk = ""
+            if ready.rendered:
+                try:
+                    chunk = reporter.place(ready.prepared)
+                except Exception as exc:
+                    ready = preparer.unrenderable(ready.path, exc)
+                    if ready.rendered:
+                        try:
+                            chunk = reporter.place(ready.prepared)
+                        except Exception as again:
+                            ready.errors.append(
+                                f"{ready.path!r}: rendering failed: {describe(again)}"
+                            )
+            out.write(chunk)
+            written += 1
+            tally.add_counts(ready.counts)
+            errors.extend(ready.errors)
+            if ready.digest is not None:
+                digests.append(ready.digest)  # names shared: made here, or as it arrived
+            if progress is not None:
+                progress(written, len(targets))
+        late = BodyResult()
+        if body_stage is not None:
             try:
-                chunk = reporter.place(ready.prepared)
-            except Exception as exc:
-                ready = preparer.unrenderable(ready.path, exc)
-                if ready.rendered:
-                    try:
-                        chunk = reporter.place(ready.prepared)
-                    except Exception as again:
-                        ready.errors.append(f"{ready.path!r}: rendering failed: {describe(again)}")
-        out.write(chunk)
-        tally.add_counts(ready.counts)
-        errors.extend(ready.errors)
-        if ready.digest is not None:
-            digests.append(ready.digest)  # names shared: made here, or as it arrived
-        if progress is not None:
-            progress(done, len(targets))
-    late = BodyResult()
-    if body_stage is not None:
-        try:
-            late = body_stage(digests)
-        except BaseException as exc:
-            reraise_if_fatal(exc)
-            late = BodyResult(errors=[f"body-level rules failed: {describe(exc)}"])
+                late = body_stage(digests)
+            except BaseException as exc:
+                reraise_if_fatal(exc)
+                late = BodyResult(errors=[f"body-level rules failed: {describe(exc)}"])
+    except KeyboardInterrupt:
+        # The user's Ctrl-C: workers stopped, and the report so far ended as a whole
+        # document (valid JSON or SARIF, with the files written), marked as failed.
+        ready_files.close()
+        left = len(targets) - written
+        errors.append(
+            f"interrupted by the user: {left} of {len(targets)} file(s) not checked or not "
+            "reported, and no body-level rules run"
+        )
+        with suppress(Exception):
+            out.write(reporter.finish(RunEnd(tally.summary(), errors)))
+        raise
     if baseline is not None:
         late.findings = [baseline.apply(file) for file in late.findings]
         severities = {a.rule.code: a.severity for a in pipeline.rules}
@@ -576,7 +592,7 @@ def _ready_files(
     jobs: int | None,
     preparer: Preparer,
     in_process: bool,
-) -> Iterator[ReadyFile]:
+) -> Generator[ReadyFile, None, None]:
     """Each target made ready to write, in order; prepared by the workers if it can be."""
     from lgo_check.workers import check_all, effective_jobs, supervised
 

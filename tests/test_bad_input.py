@@ -379,7 +379,7 @@ def test_huge_sparse_file_refused_by_size_without_reading(
             tracemalloc.stop()
 
     monkeypatch.setattr(lgo_check.runner, "read_source", measuring_read_source)
-    outcome = run_cli(capsys, "-j", "1", "letters")  # measured in this process
+    outcome = run_cli(capsys, "--in-process", "letters")  # measured in this process
     assert_one_unreadable(outcome, "letters/huge.txt", ("over the limit",))
     assert "200,000,000" in outcome.files()["letters/huge.txt"]["error"]
     assert_good_letter_checked(outcome)

@@ -758,6 +758,23 @@ class _PageLayout:
     table_rows: list[TableRow]
     starts: list[int]
     tops: list[float]
+    #: Each line's right edge, or None for page furniture (a header, footer or page
+    #: label, or print smaller than the body's).
+    rights: list[float | None] = field(default_factory=list)
+
+    def ends_paragraph(self, body_size: float) -> bool:
+        """Whether the page's last line of body text ends its paragraph: it stops short
+        of the page's right edge by more than a word's width (``SHORT_LINE_EM``)."""
+        rights = [r for r in self.rights if r is not None]
+        return bool(rights) and max(rights) - rights[-1] > SHORT_LINE_EM * body_size
+
+    def first_body_line(self) -> int | None:
+        return next((n for n, r in enumerate(self.rights) if r is not None), None)
+
+
+#: A line stopping this many ems short of the page's right edge ends its paragraph
+#: (the next word would have fitted on it).
+SHORT_LINE_EM = 8.0
 
 
 def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
@@ -766,6 +783,7 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
     head, body, foot = _drop_page_numbers(_rows(fragments))
     lines: list[str] = []
     tops: list[float] = []
+    rights: list[float | None] = []
     table_rows: list[TableRow] = []
     starts: list[int] = []
     above: _Row | None = None
@@ -773,30 +791,38 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
     def size(row: _Row) -> float:
         return max([f.size for f in row.fragments]) if row.fragments else body_size
 
-    def put(text: str, row: _Row, fresh: bool = False) -> None:
+    def put(
+        text: str, row: _Row, fresh: bool = False, furniture: bool = False, right: float = 0.0
+    ) -> None:
         nonlocal above
         # Not beside smaller print (a running header or footer): text flows on past it.
+        small = size(row) < FURNITURE_SIZE * body_size
         if (
             above is not None
             and (fresh or above.bottom - row.top > PARAGRAPH_GAP * (row.top - row.bottom))
-            and min(size(above), size(row)) >= FURNITURE_SIZE * body_size
+            and not small
+            and size(above) >= FURNITURE_SIZE * body_size
         ):
             starts.append(len(lines))
         lines.append(text)
         tops.append(row.top)
+        edge = max([f.x1 for f in row.fragments], default=right)
+        rights.append(None if furniture or small else edge)
         above = row
 
     for row in head:
-        put(row.line(), row)
+        put(row.line(), row, furniture=True)
     tables = 0
     for zone in _zones(body, gutter):
         table = zone.table
         if table is not None:
             first, last = zone.rows[0], zone.rows[len(zone.rows) - len(table.after) - 1]
             whole = _Row([], last.bottom, first.top)
+            right = max(f.x1 for row in zone.rows for f in row.fragments)
             if table.ambiguous:
                 # One line: no figure can be read beside a label it does not belong to.
-                put(" ".join(" ".join(c for c in cells if c) for cells in table.rows), whole)
+                text = " ".join(" ".join(c for c in cells if c) for cells in table.rows)
+                put(text, whole, right=right)
             else:
                 for number, cells in enumerate(table.rows):
                     offsets: list[tuple[int, int]] = []
@@ -808,10 +834,11 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
                     table_rows.append((tables, number, len(lines), offsets))
                     text = " ".join(c for c in cells if c)
                     if number == 0:
-                        put(text, whole)
+                        put(text, whole, right=right)
                     else:
                         lines.append(text)  # the rows of a table are never apart
                         tops.append(whole.top)
+                        rights.append(right)
                 tables += 1
             for row in table.after:
                 put(row.line(), row)
@@ -828,8 +855,8 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
             for index, row in enumerate(_rows(columns[number])):
                 put(row.line(), row, fresh=index == 0)
     for row in foot:
-        put(row.line(), row)
-    return _PageLayout(lines, table_rows, starts, tops)
+        put(row.line(), row, furniture=True)
+    return _PageLayout(lines, table_rows, starts, tops, rights)
 
 
 #: A table cell in a PDF's text: (table, row, start, end), offsets in the pages
@@ -944,12 +971,20 @@ def _read(document: Any, raw: Any, limits: Limits) -> PdfText:
     body_size = _median(sizes) if sizes else 12.0
     out = PdfText([], [], [])
     offset = tables = 0
+    ended = False
     for number, fragments in enumerate(per_page):
         layout = page_layout(fragments, body_size)
         lines = layout.lines
         starts = [offset]
         for line in lines:
             starts.append(starts[-1] + len(line) + 1)
+        first = layout.first_body_line()
+        if ended and first is not None and first not in layout.starts:
+            # The last page's text ended its paragraph (a heading, a short last line):
+            # this page's text starts a new one, though no gap shows across the break.
+            out.paragraphs.append(starts[first])
+        if first is not None:
+            ended = layout.ends_paragraph(body_size)
         for table, row, line_number, offsets in layout.table_rows:
             line_start = starts[line_number]
             out.cells += [(tables + table, row, line_start + a, line_start + b) for a, b in offsets]

@@ -118,3 +118,17 @@ def test_any_plain_drift_letter_as_pdf_has_no_wrong_figure(
     wrong, unnamed = wrong_and_unnamed(letter, messages, truth)
     assert wrong == [], variants
     assert unnamed == [], variants
+
+
+# Drawn by the property above once each, now read right every time: a new block's
+# heading at the foot of a page, its sentence at the top of the next (1256: its 62%
+# was read as the body's upheld rate), and a heading and sentence between two
+# tables run into one zone with them (the upheld table's gaps went unnamed).
+@pytest.mark.parametrize("seed", [1256, 1017, 1219, 1284, 1380])
+def test_drift_letters_once_drawn_wrong(seed: int, tmp_path: Path) -> None:
+    name, text, truth, variants = build(seed)
+    assert name.endswith(".txt")
+    letter, messages = read_pdf_letter(text, tmp_path / "letter.pdf")
+    wrong, unnamed = wrong_and_unnamed(letter, messages, truth)
+    assert wrong == [], variants
+    assert unnamed == [], variants

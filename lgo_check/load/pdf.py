@@ -139,11 +139,15 @@ class _Table:
     (a label wrapped over lines with nothing to say which figure it belongs to);
     its text is then kept on one line and no figure is paired with any label.
     ``after``: rows below the table that joined its zone (short lines of text).
+    ``split``: the zone is two things run together, a table and then, from this row
+    on, lines of text (a heading, a sentence) standing apart from its rows, and
+    perhaps another table: it is read again in parts.
     """
 
     rows: list[list[str]]
     ambiguous: bool = False
     after: list[_Row] = field(default_factory=list)
+    split: int | None = None
 
 
 @dataclass
@@ -551,7 +555,45 @@ def _column_of(fragment: _Fragment, gutters: list[tuple[float, float]]) -> int:
     return sum(1 for a, _ in gutters if fragment.centre_x > a)
 
 
+#: At most this many times a page's zones are split into a table and the text after it.
+MAX_SPLITS = 50
+
+
 def _zones(rows: list[_Row], gutter: float) -> list[_Zone]:
+    """A page's rows swept into zones, each a table, columns of text or plain rows."""
+    em = gutter / GUTTER_EM
+    out: list[_Zone] = []
+    pending = _sweep(rows, gutter)[::-1]
+    splits = 0
+    while pending:
+        zone = pending.pop()
+        if zone.gutters:
+            zone.table = _table(zone, em)
+        table = zone.table
+        if table is not None and table.split is not None:
+            splits += 1
+            if splits > MAX_SPLITS:
+                table.ambiguous, table.split = True, None
+            else:
+                before, rest = zone.rows[: table.split], zone.rows[table.split :]
+                plain = []
+                while rest and _plain_line(rest[0]):
+                    plain.append(rest.pop(0))
+                parts = [*_sweep(before, gutter), _Zone(plain), *_sweep(rest, gutter)]
+                pending.extend(reversed(parts))
+                continue
+        if zone.table is None:
+            _settle(zone, em)
+        out.append(zone)
+    return out
+
+
+def _plain_line(row: _Row) -> bool:
+    """A line of text that is no table row: one fragment, and not a figure."""
+    return len(row.fragments) == 1 and _FIGURE_CELL.fullmatch(row.fragments[0].text) is None
+
+
+def _sweep(rows: list[_Row], gutter: float) -> list[_Zone]:
     zones: list[_Zone] = []
     for row in rows:
         zone = zones[-1] if zones else None
@@ -566,12 +608,6 @@ def _zones(rows: list[_Row], gutter: float) -> list[_Zone]:
             zone.rows.append(row)
             continue
         zones.append(_Zone([row], gaps))
-    em = gutter / GUTTER_EM
-    for zone in zones:
-        if zone.gutters:
-            zone.table = _table(zone, em)
-        if zone.table is None:
-            _settle(zone, em)
     return zones
 
 
@@ -698,6 +734,17 @@ def _table(zone: _Zone, em: float) -> _Table | None:
         again.after = table.after
         return again
     header = 0 if any(has_figure[r] for r in groups[0]) else 1
+    for number in range(max(header, 1), len(groups)):
+        group = groups[number]
+        if any(has_figure[r] for r in group) or not all(_plain_line(zone.rows[r]) for r in group):
+            continue
+        # Lines without a figure between the table's rows, standing apart from the row
+        # above (more than the table's row spacing) or ending a sentence: a heading or
+        # a paragraph run into the zone, not a label whose figure is elsewhere.
+        text = " ".join(grid[r][c] for r in group for c in range(columns) if grid[r][c])
+        if spacings[group[0] - 1] > pitch + WRAP_GAP_EM * em or text.endswith((".", "!", "?")):
+            table.split = group[0]
+            return table
     for group in groups[header:]:
         if sum(has_figure[r] for r in group) != 1:
             table.ambiguous = True  # a label that is no figure's, or two rows run together

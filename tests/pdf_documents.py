@@ -31,6 +31,14 @@ class PdfTable:
     padding: float = 1.5
     #: Gap between columns, in mm.
     gutter: float = 12.0
+    #: Merged cells: (row, column) -> (rows, columns) it spans. The cells it covers
+    #: must be empty in ``rows``; a cell spanning columns is centred across them.
+    spans: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    #: This many first rows are the header, drawn again at the top of each new page
+    #: when ``repeat_header`` (a table that runs on past the foot of a page goes on
+    #: at the top of the next; rows a merged cell spans are kept together).
+    header_rows: int = 0
+    repeat_header: bool = False
 
 
 Item = str | PdfTable
@@ -48,17 +56,63 @@ def _table(pdf: FPDF, table: PdfTable) -> None:
     xs = [pdf.l_margin]
     for width in table.widths[:-1]:
         xs.append(xs[-1] + width + table.gutter)
-    y = pdf.get_y() + 2
-    for row in table.rows:
-        cells = [_lines(pdf, text, width) for text, width in zip(row, table.widths, strict=True)]
-        height = max(len(lines) for lines in cells) * LINE_MM + 2 * table.padding
-        for x, lines in zip(xs, cells, strict=True):
+
+    def span(row: int, column: int) -> tuple[int, int]:
+        return table.spans.get((row, column), (1, 1))
+
+    def width(row: int, column: int) -> float:
+        columns = span(row, column)[1]
+        return sum(table.widths[column : column + columns]) + table.gutter * (columns - 1)
+
+    heights = []
+    for r, row in enumerate(table.rows):
+        tallest = max(
+            (
+                len(_lines(pdf, text, width(r, c)))
+                for c, text in enumerate(row)
+                if span(r, c)[0] == 1
+            ),
+            default=1,
+        )
+        heights.append(max(tallest, 1) * LINE_MM + 2 * table.padding)
+
+    def draw(r: int, y: float) -> None:
+        for c, text in enumerate(table.rows[r]):
+            rows, columns = span(r, c)
+            lines = _lines(pdf, text, width(r, c))
+            height = sum(heights[r : r + rows])
             spare = height - 2 * table.padding - len(lines) * LINE_MM
             shift = {"top": 0.0, "middle": spare / 2, "bottom": spare}[table.align]
             for number, line in enumerate(lines):
+                x = xs[c]
+                if columns > 1:
+                    x += (width(r, c) - pdf.get_string_width(line)) / 2
                 baseline = y + table.padding + shift + number * LINE_MM + 0.75 * LINE_MM
                 pdf.text(x, baseline, line)
-        y += height
+
+    y = pdf.get_y() + 2
+    r = 0
+    while r < len(table.rows):
+        # A block: this row and every row a merged cell in it spans, kept on one page.
+        last = r
+        scan = r
+        while scan <= last:
+            for c in range(len(table.rows[scan])):
+                last = max(last, scan + span(scan, c)[0] - 1)
+            scan += 1
+        block = sum(heights[r : last + 1])
+        if y + block > pdf.h - pdf.b_margin and r > table.header_rows:
+            pdf.add_page()
+            pdf.set_font("Helvetica", "", FONT_SIZE)
+            y = pdf.t_margin
+            if table.repeat_header:
+                for h in range(table.header_rows):
+                    draw(h, y)
+                    y += heights[h]
+        for row in range(r, last + 1):
+            draw(row, y)
+            y += heights[row]
+        r = last + 1
     pdf.set_y(y + 3)
 
 

@@ -93,19 +93,20 @@ def _table(pdf: FPDF, table: PdfTable) -> None:
     y = pdf.get_y() + 2
     r = 0
     while r < len(table.rows):
-        # A block: this row and every row a merged cell in it spans, kept on one page.
-        last = r
+        # A block: this row and every row a merged cell in it spans, kept on one page
+        # (the header rows with the first row after them).
+        last = table.header_rows if r == 0 else r
         scan = r
         while scan <= last:
             for c in range(len(table.rows[scan])):
                 last = max(last, scan + span(scan, c)[0] - 1)
             scan += 1
         block = sum(heights[r : last + 1])
-        if y + block > pdf.h - pdf.b_margin and r > table.header_rows:
+        if y + block > pdf.h - pdf.b_margin and y > pdf.t_margin:
             pdf.add_page()
             pdf.set_font("Helvetica", "", FONT_SIZE)
             y = pdf.t_margin
-            if table.repeat_header:
+            if table.repeat_header and r > 0:
                 for h in range(table.header_rows):
                     draw(h, y)
                     y += heights[h]

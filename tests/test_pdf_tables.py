@@ -371,3 +371,210 @@ def test_sentence_under_a_new_block_heading_is_not_the_block_above(
         assert any(m.startswith(field) for m in messages), messages
         if field == "upheld.rate_pct":
             assert any(m.startswith(field) and _NEW_BLOCK in m for m in messages), messages
+
+
+# --- tables across pages, merged cells -------------------------------------------------------
+
+FILLER = (
+    "This paragraph stands in for the letter's own words about the year, so that the "
+    "table below begins near the foot of the page and must run on to the next."
+)
+HEADED = [
+    ["Measure", "Your council", "Similar authorities", "England"],
+    ["Complaints upheld", "54%", "61%", "70%"],
+    ["Upheld decisions", "7", "", "3125"],
+    ["Upheld decisions per 100,000 residents", "2.3", "3.1", "4.0"],
+    ["Investigations", "13", "", "4400"],
+]
+
+
+def _broken_table(table: PdfTable, path: Path, above: int) -> tuple[Source, list[str]]:
+    """The letter with filler before the table so that ``above`` of its rows (header
+    included) end page 1 and the rest go on at the top of page 2: the source, and the
+    table's lines on page 2."""
+    for filler in range(4, 30):
+        pdf = flow_pdf([*HEAD[:-1], *[FILLER] * filler, HEAD[-1], table, *TAIL], path)
+        loader = PdfLoader()
+        loader.isolated = False
+        source = loader.load(pdf, pdf.read_bytes(), pdf.name, Limits())
+        pages = source.text.split("\f")
+        if len(pages) == 2 and len(_table_lines(pages[0])) == above:
+            return source, _table_lines(pages[1])
+    raise AssertionError(f"no filler puts {above} rows on page 1")
+
+
+def _table_lines(page: str) -> list[str]:
+    return [
+        line
+        for line in page.split("\n")
+        if line.startswith("Measure")
+        or (
+            (line.startswith(("Complaints upheld", "Upheld decisions", "Investigations")))
+            and any(ch.isdigit() for ch in line)
+        )
+    ]
+
+
+@pytest.mark.parametrize("repeat_header", [False, True], ids=["no-header-again", "header-again"])
+@pytest.mark.parametrize("above", [2, 3])
+def test_table_running_on_to_the_next_page_is_one_table(
+    repeat_header: bool, above: int, tmp_path: Path
+) -> None:
+    """The rows on page 2 keep the header of page 1 (or its repeat), so every figure is
+    read under its column heading, as if the table had not been broken."""
+    table = PdfTable(HEADED, widths=[55, 30, 40, 25], gutter=6, header_rows=1)
+    table.repeat_header = repeat_header
+    source, second = _broken_table(table, tmp_path / "letter.pdf", above)
+    assert second[0].startswith("Measure") == repeat_header
+    # One table: every row's cells under one table number, across the page break.
+    assert len({t for t, *_ in source.table_cells}) == 1
+    cells = _cells(source)
+    assert [row for row in cells if row[0] != "Measure"] == HEADED[1:]
+    letter, messages = _read(source)
+    up = letter.statistics.upheld
+    assert (up.rate_pct, up.peer_average_pct, up.count, up.per_100k, up.investigations) == (
+        54,
+        61,
+        7,
+        2.3,
+        13,
+    )
+    assert up.peer_average_per_100k == 3.1
+    assert not [m for m in messages if m.startswith("upheld.")]
+
+
+def test_a_new_table_at_the_top_of_the_next_page_is_not_joined(tmp_path: Path) -> None:
+    """A table on page 2 with a header of its own is another table: its figures keep
+    their own headings (here England's), never page 1's."""
+    first = PdfTable(HEADED[:3], widths=[55, 30, 40, 25], gutter=6)
+    other = PdfTable(
+        [
+            ["Measure", "England", "Similar authorities", "Your council"],
+            ["Investigations", "4400", "", "13"],
+            ["Upheld decisions per 100,000 residents", "4.0", "3.1", "2.3"],
+        ],
+        widths=[55, 30, 40, 25],
+        gutter=6,
+    )
+    for filler in range(4, 30):
+        items = [*HEAD[:-1], *[FILLER] * filler, HEAD[-1], first, other, *TAIL]
+        pdf = flow_pdf(items, tmp_path / "letter.pdf")
+        loader = PdfLoader()
+        loader.isolated = False
+        source = loader.load(pdf, pdf.read_bytes(), pdf.name, Limits())
+        pages = source.text.split("\f")
+        if len(pages) == 2 and pages[1].startswith("Measure England"):
+            break
+    else:
+        raise AssertionError("no filler puts the second table at the top of page 2")
+    assert len({t for t, *_ in source.table_cells}) == 2
+    letter, _ = _read(source)
+    up = letter.statistics.upheld
+    assert (up.rate_pct, up.count, up.per_100k, up.investigations) == (54, 7, 2.3, 13)
+
+
+def _never_wrong(letter: Letter, messages: list[str], truth: dict[str, float]) -> list[str]:
+    """Upheld figures read: each right or empty and named by statistics-missing. Returns
+    the names of those left empty."""
+    empty = []
+    block_named = any("complaints upheld" in m.lower() for m in messages)
+    for name in UPHELD:
+        got = getattr(letter.statistics.upheld, name)
+        if got is None:
+            if name in truth:
+                assert block_named or any(m.startswith(f"upheld.{name} ") for m in messages)
+                empty.append(name)
+            continue
+        assert name in truth and math.isclose(got, truth[name]), (name, got, truth)
+    return empty
+
+
+@pytest.mark.parametrize("align", ["top", "middle", "bottom"])
+def test_label_merged_across_two_rows_gives_no_figure(align: str, tmp_path: Path) -> None:
+    """ "Complaints upheld" once, beside two figures: which is the body's cannot be told
+    from the table, so neither is read, and both are named."""
+    rows = [
+        ["Complaints upheld", "54%"],
+        ["", "61%"],
+        ["Upheld decisions", "7"],
+        ["Investigations", "13"],
+    ]
+    table = PdfTable(rows, widths=[60, 30], spans={(0, 0): (2, 1)}, align=align)
+    letter, messages = _read(_source(table, tmp_path / "letter.pdf"))
+    empty = _never_wrong(letter, messages, {"rate_pct": 54, "peer_average_pct": 61, "count": 7})
+    assert {"rate_pct", "peer_average_pct"} <= set(empty)
+
+
+def test_label_merged_across_rows_beside_sub_labels_gives_no_wrong_figure(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        ["Complaints upheld", "Your council", "54%"],
+        ["", "Similar authorities", "61%"],
+        ["Upheld decisions", "Your council", "7"],
+        ["Investigations", "Your council", "13"],
+    ]
+    for align in ("top", "middle"):
+        table = PdfTable(rows, widths=[45, 45, 30], gutter=8, spans={(0, 0): (2, 1)}, align=align)
+        letter, messages = _read(_source(table, tmp_path / f"letter-{align}.pdf"))
+        _never_wrong(
+            letter,
+            messages,
+            {"rate_pct": 54, "peer_average_pct": 61, "count": 7, "investigations": 13},
+        )
+
+
+@pytest.mark.parametrize("row", [1, 2, 3])
+def test_figure_merged_across_two_columns_gives_no_wrong_figure(row: int, tmp_path: Path) -> None:
+    """A figure centred across "Your council" and "Similar authorities" is neither
+    column's for certain: it is never read as the other column's figure."""
+    rows = [
+        ["Measure", "Your council", "Similar authorities"],
+        ["Complaints upheld", "54%", "61%"],
+        ["Upheld decisions", "7", "9"],
+        ["Upheld decisions per 100,000 residents", "2.3", "2.9"],
+        ["Investigations", "13", "15"],
+    ]
+    truth = {"rate_pct": 54, "peer_average_pct": 61, "count": 7, "per_100k": 2.3}
+    truth |= {"peer_average_per_100k": 2.9, "investigations": 13}
+    rows[row][2] = ""
+    if row == 1:
+        del truth["peer_average_pct"]
+    elif row == 3:
+        del truth["peer_average_per_100k"]
+    table = PdfTable(rows, widths=[60, 30, 40], gutter=8, spans={(row, 1): (1, 2)})
+    source = _source(table, tmp_path / "letter.pdf")
+    letter, messages = _read(source)
+    _never_wrong(letter, messages, truth)
+
+
+@st.composite
+def _broken_tables(draw: st.DrawFn) -> tuple[PdfTable, dict[str, float], int]:
+    table, truth = draw(_tables())
+    if draw(st.booleans()):
+        heading = ["Measure", "Your council"]
+        if table.widths[0] < table.widths[1]:  # figure first
+            heading = heading[::-1]
+        table.rows.insert(0, heading)
+        table.header_rows = 1
+        table.repeat_header = draw(st.booleans())
+    return table, truth, draw(st.integers(4, 24))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(case=_broken_tables())
+def test_any_pdf_table_across_pages_gives_no_wrong_figure(
+    case: tuple[PdfTable, dict[str, float], int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    table, truth, filler = case
+    path = tmp_path_factory.mktemp("table") / "letter.pdf"
+    pdf = flow_pdf([*HEAD[:-1], *[FILLER] * filler, HEAD[-1], table, *TAIL], path)
+    loader = PdfLoader()
+    loader.isolated = False
+    letter, _ = _read(loader.load(pdf, pdf.read_bytes(), pdf.name, Limits()))
+    for name in UPHELD:
+        got = getattr(letter.statistics.upheld, name)
+        if got is not None:
+            assert name in truth and math.isclose(got, truth[name]), (name, got, truth)

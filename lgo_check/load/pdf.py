@@ -47,6 +47,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +149,12 @@ class _Table:
     ambiguous: bool = False
     after: list[_Row] = field(default_factory=list)
     split: int | None = None
+    #: The zone's rows that make up each table row.
+    groups: list[list[int]] = field(default_factory=list)
+    #: The table goes on from the previous page's last table (same table, rows
+    #: numbered on from ``first_row``).
+    continues: bool = False
+    first_row: int = 0
 
 
 @dataclass
@@ -561,12 +568,22 @@ MAX_SPLITS = 50
 
 def _zones(rows: list[_Row], gutter: float) -> list[_Zone]:
     """A page's rows swept into zones, each a table, columns of text or plain rows."""
+    return _analyse(_sweep(rows, gutter), gutter)
+
+
+def _analyse(zones: list[_Zone], gutter: float) -> list[_Zone]:
+    """Each swept zone read as a table, columns of text or plain rows (a zone that is
+    a table and then text is read again in parts). A zone already read as part of a
+    table across pages is kept as it is."""
     em = gutter / GUTTER_EM
     out: list[_Zone] = []
-    pending = _sweep(rows, gutter)[::-1]
+    pending = zones[::-1]
     splits = 0
     while pending:
         zone = pending.pop()
+        if zone.table is not None:
+            out.append(zone)
+            continue
         if zone.gutters:
             zone.table = _table(zone, em)
         table = zone.table
@@ -588,6 +605,10 @@ def _zones(rows: list[_Row], gutter: float) -> list[_Zone]:
     return out
 
 
+def _has_figure(row: _Row) -> bool:
+    return any(_FIGURE_CELL.fullmatch(f.text) for f in row.fragments)
+
+
 def _plain_line(row: _Row) -> bool:
     """A line of text that is no table row: one fragment, and not a figure."""
     return len(row.fragments) == 1 and _FIGURE_CELL.fullmatch(row.fragments[0].text) is None
@@ -607,8 +628,19 @@ def _sweep(rows: list[_Row], gutter: float) -> list[_Zone]:
         elif zone is not None and not gaps:
             zone.rows.append(row)
             continue
-        zones.append(_Zone([row], gaps))
+        fresh = _Zone([row], gaps)
+        if gaps and zone is not None and not zone.gutters and len(zone.rows) > 1:
+            # A figure alone on the line above, right of the first gutter, is the new
+            # zone's (a cell whose row's label sits lower: a label merged across rows).
+            last = zone.rows[-1]
+            if _lone_figure(last) and last.fragments[0].x0 > gaps[0][0]:
+                fresh.rows.insert(0, zone.rows.pop())
+        zones.append(fresh)
     return zones
+
+
+def _lone_figure(row: _Row) -> bool:
+    return len(row.fragments) == 1 and _FIGURE_CELL.fullmatch(row.fragments[0].text) is not None
 
 
 def _settle(zone: _Zone, em: float) -> None:
@@ -699,6 +731,8 @@ def _table(zone: _Zone, em: float) -> _Table | None:
     if words > MAX_LABEL_WORDS:
         return None
     table = _Table([])
+    if _spans_a_gutter(zone.rows, gutters, em):
+        table.ambiguous = True  # a merged cell across columns: whose figure it is is unknown
     has_figure = [any(figures[r][c] for c in figure_columns) for r in range(len(grid))]
     for row in zone.rows:
         baselines = [f.baseline for f in row.fragments]
@@ -748,11 +782,62 @@ def _table(zone: _Zone, em: float) -> _Table | None:
     for group in groups[header:]:
         if sum(has_figure[r] for r in group) != 1:
             table.ambiguous = True  # a label that is no figure's, or two rows run together
+        elif not any(grid[r][c] for r in group for c in label_columns):
+            # A figure with no label of its own: the label above spans rows (a merged
+            # cell), or is missing; which figure it names cannot be told.
+            table.ambiguous = True
     for group in groups:
         table.rows.append(
             [" ".join(grid[r][c] for r in group if grid[r][c]) for c in range(columns)]
         )
+    table.groups = groups
     return table
+
+
+#: Edges of a column's cells agree within this many ems (glyphs' side bearings differ).
+ALIGNED_EM = 0.3
+#: Tables longer than this are not checked for cells out of line with their column.
+MAX_ALIGNED_ROWS = 200
+
+
+def _spans_a_gutter(rows: list[_Row], gutters: list[tuple[float, float]], em: float) -> bool:
+    """Whether a figure sits out of line with the rest of its column: a merged cell
+    centred across two columns (the zone's gutter narrowed to one side of it), whose
+    column, and so whose figure it is, cannot be told.
+
+    A column is aligned on the left edges of its cells, or else the right edges, or
+    else the centres, when those of all its other rows agree (``ALIGNED_EM``); a
+    figure off that line is out of it. A column with no edge in agreement is not judged.
+    """
+    if not 3 <= len(rows) <= MAX_ALIGNED_ROWS:
+        return False
+    tolerance = ALIGNED_EM * em
+    columns: dict[int, list[tuple[int, _Fragment]]] = {}
+    for number, row in enumerate(rows):
+        for fragment in row.fragments:
+            columns.setdefault(_column_of(fragment, gutters), []).append((number, fragment))
+    for cells in columns.values():
+        for number, fragment in cells:
+            if not _FIGURE_CELL.fullmatch(fragment.text):
+                continue
+            others = [f for n, f in cells if n != number]
+            if len(others) < 2:
+                continue
+            for edge in (_left, _right, _centre):
+                line = [edge(f) for f in others]
+                if max(line) - min(line) <= tolerance:
+                    if abs(edge(fragment) - (max(line) + min(line)) / 2) > tolerance:
+                        return True
+                    break
+    return False
+
+
+def _right(fragment: _Fragment) -> float:
+    return fragment.x1
+
+
+def _centre(fragment: _Fragment) -> float:
+    return fragment.centre_x
 
 
 def _drop_page_numbers(rows: list[_Row]) -> tuple[list[_Row], list[_Row], list[_Row]]:
@@ -808,6 +893,8 @@ class _PageLayout:
     #: Each line's right edge, or None for page furniture (a header, footer or page
     #: label, or print smaller than the body's).
     rights: list[float | None] = field(default_factory=list)
+    #: The page's first table goes on from the previous page's last one.
+    continues: bool = False
 
     def ends_paragraph(self, body_size: float) -> bool:
         """Whether the page's last line of body text ends its paragraph: it stops short
@@ -824,10 +911,116 @@ class _PageLayout:
 SHORT_LINE_EM = 8.0
 
 
+@dataclass
+class _PagePlan:
+    """A page's rows: page furniture above and below, and the body swept into zones."""
+
+    head: list[_Row]
+    zones: list[_Zone]
+    foot: list[_Row]
+
+
+def _plan(fragments: list[_Fragment], body_size: float) -> _PagePlan:
+    head, body, foot = _drop_page_numbers(_rows(fragments))
+    return _PagePlan(head, _sweep(body, GUTTER_EM * body_size), foot)
+
+
+def _shifted(row: _Row, dy: float) -> _Row:
+    fragments = [
+        _Fragment(f.text, f.x0, f.x1, f.bottom + dy, f.top + dy, f.baseline + dy, f.size)
+        for f in row.fragments
+    ]
+    return _Row(fragments, row.bottom + dy, row.top + dy)
+
+
+def _join_across(above: _PagePlan, below: _PagePlan, body_size: float) -> None:
+    """Read a table that runs on from the foot of one page to the top of the next as one.
+
+    The last zone of the page above and the first of the page below must have as
+    many columns, lined up (their gutters overlap), and the page below must start
+    with the table's rows, or with its header row repeated (the same cells), not a
+    header of its own. The rows below are moved, for reading only, to one row's
+    spacing under the rows above; the whole must read as one table (not ambiguous,
+    nothing after it, no row made of lines from both pages). Otherwise each page's
+    part is read on its own, as before.
+    """
+    if not above.zones or not below.zones:
+        return
+    em, top, bottom = body_size, above.zones[-1], below.zones[0]
+    if not top.gutters or not bottom.gutters:
+        return
+    # Lines of text after the table on the page below (a heading) may have joined its
+    # zone and narrowed its gutters: set them apart, and find the gutters without them;
+    # but not a line as close to the row above as a wrapped label's lines are.
+    kept = len(bottom.rows)
+    while kept > 1 and _plain_line(bottom.rows[kept - 1]):
+        kept -= 1
+    table_rows, after = bottom.rows[:kept], bottom.rows[kept:]
+    if after:
+        baselines = [_baseline(row) for row in bottom.rows]
+        spacings = [baselines[r] - baselines[r + 1] for r in range(kept - 1)]
+        with_figures = [
+            spacings[r]
+            for r in range(kept - 1)
+            if _has_figure(table_rows[r]) and _has_figure(table_rows[r + 1])
+        ]
+        pitch = min(with_figures) if with_figures else max(spacings, default=0.0)
+        if baselines[kept - 1] - baselines[kept] <= pitch - WRAP_GAP_EM * em:
+            return
+    gap = GUTTER_EM * em
+    bottom_gutters = _row_gaps(table_rows[0], gap)
+    for row in table_rows[1:]:
+        bottom_gutters = _still_free(bottom_gutters, row, gap)
+    if len(top.gutters) != len(bottom_gutters):
+        return
+    gutters = [
+        (max(a0, b0), min(a1, b1))
+        for (a0, a1), (b0, b1) in zip(top.gutters, bottom_gutters, strict=True)
+    ]
+    if any(b <= a for a, b in gutters):
+        return
+    header = _cells(top.rows[0], gutters)
+    first = _cells(table_rows[0], gutters)
+    repeated = 0
+    if not any(_FIGURE_CELL.fullmatch(cell) for cell in first):
+        if first != header:
+            return  # a header of its own: another table
+        repeated = 1
+    rest = table_rows[repeated:]
+    if not rest:
+        return
+    spacings = [
+        _baseline(rows[r]) - _baseline(rows[r + 1])
+        for rows in (top.rows, rest)
+        for r in range(len(rows) - 1)
+    ]
+    if not spacings:
+        return
+    dy = _baseline(top.rows[-1]) - max(spacings) - _baseline(rest[0])
+    combined = _Zone([*top.rows, *(_shifted(row, dy) for row in rest)], gutters)
+    table = _table(combined, em)
+    if table is None or table.ambiguous or table.after or table.split is not None:
+        return
+    above_rows = len(top.rows)
+    if any(group[0] < above_rows <= group[-1] for group in table.groups):
+        return  # a row made of lines from both pages
+    parts = sum(1 for group in table.groups if group[0] < above_rows)
+    top.gutters = bottom.gutters = gutters
+    top.table = _Table(table.rows[:parts], groups=table.groups[:parts])
+    if after:
+        bottom.rows = table_rows
+        below.zones[1:1] = _sweep(after, gap)
+    bottom.table = _Table([first] * repeated + table.rows[parts:], continues=True, first_row=parts)
+
+
 def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
     """One page laid out: see the module docstring and ``_PageLayout``."""
+    return _layout(_plan(fragments, body_size), body_size)
+
+
+def _layout(plan: _PagePlan, body_size: float) -> _PageLayout:
     gutter = GUTTER_EM * body_size
-    head, body, foot = _drop_page_numbers(_rows(fragments))
+    head, foot = plan.head, plan.foot
     lines: list[str] = []
     tops: list[float] = []
     rights: list[float | None] = []
@@ -860,7 +1053,8 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
     for row in head:
         put(row.line(), row, furniture=True)
     tables = 0
-    for zone in _zones(body, gutter):
+    continues = False
+    for zone in _analyse(plan.zones, gutter):
         table = zone.table
         if table is not None:
             first, last = zone.rows[0], zone.rows[len(zone.rows) - len(table.after) - 1]
@@ -871,7 +1065,8 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
                 text = " ".join(" ".join(c for c in cells if c) for cells in table.rows)
                 put(text, whole, right=right)
             else:
-                for number, cells in enumerate(table.rows):
+                continues = continues or (table.continues and tables == 0)
+                for number, cells in enumerate(table.rows, start=table.first_row):
                     offsets: list[tuple[int, int]] = []
                     end = 0
                     for cell in cells:
@@ -880,7 +1075,7 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
                         offsets.append((start, end))
                     table_rows.append((tables, number, len(lines), offsets))
                     text = " ".join(c for c in cells if c)
-                    if number == 0:
+                    if number == table.first_row:
                         put(text, whole, right=right)
                     else:
                         lines.append(text)  # the rows of a table are never apart
@@ -903,7 +1098,7 @@ def page_layout(fragments: list[_Fragment], body_size: float) -> _PageLayout:
                 put(row.line(), row, fresh=index == 0)
     for row in foot:
         put(row.line(), row, furniture=True)
-    return _PageLayout(lines, table_rows, starts, tops, rights)
+    return _PageLayout(lines, table_rows, starts, tops, rights, continues)
 
 
 #: A table cell in a PDF's text: (table, row, start, end), offsets in the pages
@@ -1019,8 +1214,11 @@ def _read(document: Any, raw: Any, limits: Limits) -> PdfText:
     out = PdfText([], [], [])
     offset = tables = 0
     ended = False
-    for number, fragments in enumerate(per_page):
-        layout = page_layout(fragments, body_size)
+    plans = [_plan(fragments, body_size) for fragments in per_page]
+    for above, below in pairwise(plans):
+        _join_across(above, below, body_size)
+    for number, plan in enumerate(plans):
+        layout = _layout(plan, body_size)
         lines = layout.lines
         starts = [offset]
         for line in lines:
@@ -1032,10 +1230,12 @@ def _read(document: Any, raw: Any, limits: Limits) -> PdfText:
             out.paragraphs.append(starts[first])
         if first is not None:
             ended = layout.ends_paragraph(body_size)
+        # A table that goes on from the page above keeps that table's number.
+        base = tables - 1 if layout.continues else tables
         for table, row, line_number, offsets in layout.table_rows:
             line_start = starts[line_number]
-            out.cells += [(tables + table, row, line_start + a, line_start + b) for a, b in offsets]
-        tables += len({table for table, *_ in layout.table_rows})
+            out.cells += [(base + table, row, line_start + a, line_start + b) for a, b in offsets]
+        tables = base + len({table for table, *_ in layout.table_rows})
         out.paragraphs += [starts[line_number] for line_number in layout.starts]
         out.hidden += [
             (number, _nearest_line(layout.tops, run.top), run.how, run.text)

@@ -83,7 +83,7 @@ _BARE_NUMBER = re.compile(r"\d{1,4}")
 _PAGE_LABEL = re.compile(r"(?:page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|-\s*\d{1,4}\s*-)", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Fragment:
     """A piece of one visual line within one column (PDF coordinates: y grows upwards)."""
 
@@ -115,7 +115,7 @@ def _left(fragment: _Fragment) -> float:
     return fragment.x0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     fragments: list[_Fragment]
     bottom: float
@@ -431,9 +431,16 @@ def _fragments(
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
     x, y, loose = ctypes.c_double(), ctypes.c_double(), raw.FS_RECTF()
     clean = clean_text if page.unclean else _single_spaced
+    page_text, aligned = page.text, page.aligned
     fragments: list[_Fragment] = []
     sizes: Counter[float] = Counter()
     hidden: list[_HiddenRun] = []
+    # The common case, black text painted by filling, inside the page and not tiny,
+    # is told with three calls; anything else goes to ``view.hidden``.
+    text_object = view.text_object if view is not None else None
+    render_mode, fill_colour = raw.FPDFTextObj_GetTextRenderMode, raw.FPDFPageObj_GetFillColor
+    red, green, blue, alpha = view.colour if view is not None else (None,) * 4
+    seen_x0, seen_y0, seen_x1, seen_y1 = view.visible if view is not None else (0.0,) * 4
     # Hidden objects one after another, with nothing seen between, are one passage.
     hidden_before: _HiddenRun | None = None
     for line, (start, end) in enumerate(page.lines()):
@@ -453,7 +460,11 @@ def _fragments(
         current: _Fragment | None = None
         for number, box in enumerate(boxes):
             first = starts[number]
-            text = clean(page.slice(first, starts[number + 1]))
+            text = clean(
+                page_text[first : starts[number + 1]]
+                if aligned
+                else page.slice(first, starts[number + 1])
+            )
             if not text:
                 continue
             get_origin(textpage, first, x, y)
@@ -461,7 +472,24 @@ def _fragments(
             baseline = y.value
             loose_bottom, loose_top = min(loose.bottom, loose.top), max(loose.bottom, loose.top)
             if view is not None:
-                how = view.hidden(first, box, loose_top - loose_bottom)
+                how: str | None = None
+                middle_x, middle_y = (box[0] + box[2]) * 0.5, (box[1] + box[3]) * 0.5
+                obj = (
+                    text_object(textpage, first)
+                    if text_object is not None
+                    and seen_x0 <= middle_x <= seen_x1
+                    and seen_y0 <= middle_y <= seen_y1
+                    and loose_top - loose_bottom >= MIN_TEXT_HEIGHT
+                    else None
+                )
+                if not (
+                    obj
+                    and render_mode(obj) == 0
+                    and fill_colour(obj, red, green, blue, alpha)
+                    and not (red.value or green.value or blue.value)  # type: ignore[union-attr]
+                    and alpha.value  # type: ignore[union-attr]
+                ):
+                    how = view.hidden(first, box, loose_top - loose_bottom)
                 if how is not None:
                     if hidden_before is not None and hidden_before.how == how:
                         hidden_before.text += " " + text
@@ -559,7 +587,14 @@ def _still_free(
 
 
 def _column_of(fragment: _Fragment, gutters: list[tuple[float, float]]) -> int:
-    return sum(1 for a, _ in gutters if fragment.centre_x > a)
+    """The column the fragment's middle is in (gutters run left to right)."""
+    centre = (fragment.x0 + fragment.x1) / 2
+    column = 0
+    for a, _ in gutters:
+        if centre <= a:
+            break
+        column += 1
+    return column
 
 
 #: At most this many times a page's zones are split into a table and the text after it.
@@ -1031,24 +1066,29 @@ def _layout(plan: _PagePlan, body_size: float) -> _PageLayout:
     def size(row: _Row) -> float:
         return max([f.size for f in row.fragments]) if row.fragments else body_size
 
+    above_small = False
+    furniture_size = FURNITURE_SIZE * body_size
+
     def put(
         text: str, row: _Row, fresh: bool = False, furniture: bool = False, right: float = 0.0
     ) -> None:
-        nonlocal above
+        nonlocal above, above_small
         # Not beside smaller print (a running header or footer): text flows on past it.
-        small = size(row) < FURNITURE_SIZE * body_size
+        small = size(row) < furniture_size
         if (
             above is not None
             and (fresh or above.bottom - row.top > PARAGRAPH_GAP * (row.top - row.bottom))
             and not small
-            and size(above) >= FURNITURE_SIZE * body_size
+            and not above_small
         ):
             starts.append(len(lines))
         lines.append(text)
         tops.append(row.top)
-        edge = max([f.x1 for f in row.fragments], default=right)
-        rights.append(None if furniture or small else edge)
-        above = row
+        if furniture or small:
+            rights.append(None)
+        else:
+            rights.append(max([f.x1 for f in row.fragments], default=right))
+        above, above_small = row, small
 
     for row in head:
         put(row.line(), row, furniture=True)

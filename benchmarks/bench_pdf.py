@@ -1,11 +1,13 @@
 """PDF reading cost against the floor of bare pypdfium2 text extraction of the same pages.
 
 python benchmarks/bench_pdf.py [--rounds N] [--compare OLD_PDF_MODULE.py] [PDF ...]
-python benchmarks/bench_pdf.py --drift
+python benchmarks/bench_pdf.py --drift [--seeds FIRST-LAST]
 
 ``--drift`` instead lays out the plain-text drift letters (``tests/drift/*.txt``) as
 PDFs, their tables drawn as text positions only (``tests/test_pdf_drift.py``), and
-prints their figures right, empty and wrong, and empty ones no finding names.
+prints their figures right, empty and wrong, and empty ones no finding names; with
+``--seeds``, the same for the plain-text letters ``tests/drift_letters.py`` writes
+from those seeds (as the Hypothesis property in ``tests/test_pdf_drift.py`` draws them).
 
 Without PDFs it lays out the test letters (tests/letters/*.txt) as PDFs the way
 tests/documents.py does, three or four pages each. Every round reads every letter
@@ -110,31 +112,53 @@ def loader_from(path: Path) -> Any:
     return module.PdfLoader()
 
 
-def drift() -> None:
+def drift(seeds: range | None = None) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
+    from drift_letters import build
     from test_drift import wrong_and_unnamed
     from test_pdf_drift import DRIFT, _plain_drift_letters, read_pdf_letter
 
+    letters = [
+        ((DRIFT / entry["file"]).read_text(encoding="utf-8"), entry["truth"], entry["file"])
+        for entry in _plain_drift_letters()
+    ]
+    title = "plain-text drift letters as PDFs"
+    if seeds is not None:
+        # The letters tests/drift_letters.py writes from these seeds (plain text only).
+        built = ((seed, *build(seed)) for seed in seeds)
+        letters = [
+            (text, truth, f"seed {seed}")
+            for seed, name, text, truth, _ in built
+            if name.endswith(".txt")
+        ]
+        title = f"drift letters of seeds {seeds.start}-{seeds.stop - 1} as PDFs"
     counts = {"letters": 0, "right": 0, "empty": 0, "wrong": 0, "unnamed gaps": 0}
+    failing = []
     with tempfile.TemporaryDirectory() as tmp:
-        for entry in _plain_drift_letters():
-            text = (DRIFT / entry["file"]).read_text(encoding="utf-8")
+        for text, truth, name in letters:
             letter, messages = read_pdf_letter(text, Path(tmp) / "letter.pdf")
             stats = letter.statistics.model_dump()
             counts["letters"] += 1
-            for path, want in entry["truth"].items():
-                block, name = path.split(".")
-                got = (stats.get(block) or {}).get(name)
+            for path, want in truth.items():
+                block, field = path.split(".")
+                got = (stats.get(block) or {}).get(field)
                 counts["right" if got == want else "empty" if got is None else "wrong"] += 1
-            wrong, unnamed = wrong_and_unnamed(letter, messages, entry["truth"])
+            wrong, unnamed = wrong_and_unnamed(letter, messages, truth)
             counts["wrong"] += len([w for w in wrong if "is None" in w])  # not in the truth
             counts["unnamed gaps"] += len(unnamed)
-    print("plain-text drift letters as PDFs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            if wrong or unnamed:
+                failing.append(name)
+    print(f"{title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if failing:
+        print("  with a wrong figure or an unnamed gap: " + ", ".join(failing))
 
 
 def main() -> None:
     if "--drift" in sys.argv[1:]:
         drift()
+        if "--seeds" in sys.argv:
+            first, last = sys.argv[sys.argv.index("--seeds") + 1].split("-")
+            drift(range(int(first), int(last) + 1))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--compare", type=Path, help="another version of lgo_check/load/pdf.py")

@@ -304,6 +304,8 @@ def _serve(
     # Ctrl-C reaches the whole process group; the parent decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     pipeline.note = note
+    # This worker's own PDF reader process starts now, while it checks other files.
+    _prepare_loaders(pipeline, targets)
     with Alarm(pipeline.limits.max_seconds) as alarm:
         while True:
             try:
@@ -501,6 +503,15 @@ def supervised(in_process: bool) -> bool:
     return not in_process and can_fork()
 
 
+def _prepare_loaders(pipeline: Pipeline, targets: Sequence[Target]) -> None:
+    """Let the PDF loader start its helper process early if PDFs are coming."""
+    from lgo_check.load.pdf import PdfLoader
+
+    for loader in pipeline.loaders:
+        if isinstance(loader, PdfLoader):
+            loader.prepare(targets)
+
+
 @overload
 def check_all(
     targets: Sequence[Target], pipeline: Pipeline, jobs: int, *, in_process: bool = False
@@ -535,11 +546,7 @@ def check_all(
     in_process = not supervised(in_process)
     if targets and in_process:
         # The PDF reader's helper process starts while the pipeline warms up.
-        from lgo_check.load.pdf import PdfLoader
-
-        for loader in pipeline.loaders:
-            if isinstance(loader, PdfLoader):
-                loader.prepare(targets)
+        _prepare_loaders(pipeline, targets)
     if targets:
         # Built once, here, outside any file's time limit (and before workers fork).
         pipeline.warm()

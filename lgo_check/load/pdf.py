@@ -634,10 +634,39 @@ def _analyse(zones: list[_Zone], gutter: float) -> list[_Zone]:
                 parts = [*_sweep(before, gutter), _Zone(plain), *_sweep(rest, gutter)]
                 pending.extend(reversed(parts))
                 continue
+        if zone.table is None and zone.gutters and splits < MAX_SPLITS:
+            parts = _table_then_text(zone, gutter)
+            if parts:
+                splits += 1
+                pending.extend(reversed(parts))
+                continue
         if zone.table is None:
             _settle(zone, em)
         out.append(zone)
     return out
+
+
+def _table_then_text(zone: _Zone, gutter: float) -> list[_Zone]:
+    """A zone that is no table as a whole, but whose rows up to its first line of plain
+    text (a heading) are one: that table, the text, and the rest swept again (another
+    table with other columns may follow the heading). Empty if not so."""
+    first = next((k for k, row in enumerate(zone.rows) if _plain_line(row)), None)
+    if first is None or first < 2:
+        return []
+    rows = zone.rows[:first]
+    gutters = _row_gaps(rows[0], gutter)
+    for row in rows[1:]:
+        gutters = _still_free(gutters, row, gutter)
+    if not gutters:
+        return []
+    table = _table(_Zone(rows, gutters), gutter / GUTTER_EM)
+    if table is None or table.ambiguous or table.after or table.split is not None:
+        return []
+    rest = zone.rows[first:]
+    plain = []
+    while rest and _plain_line(rest[0]):
+        plain.append(rest.pop(0))
+    return [_Zone(rows, gutters), _Zone(plain), *_sweep(rest, gutter)]
 
 
 def _has_figure(row: _Row) -> bool:

@@ -1013,6 +1013,22 @@ def _join_across(above: _PagePlan, below: _PagePlan, body_size: float) -> None:
     em, top, bottom = body_size, above.zones[-1], below.zones[0]
     if not top.gutters or not bottom.gutters:
         return
+    gap = GUTTER_EM * em
+    # The page above may end with a table that follows a heading in the same zone
+    # (another table above it): only the rows after the heading can go on.
+    pieces = [top]
+    alone_above = _table(top, em)
+    if alone_above is not None and alone_above.split is not None:
+        before, rest = top.rows[: alone_above.split], top.rows[alone_above.split :]
+        plain = []
+        while rest and _plain_line(rest[0]):
+            plain.append(rest.pop(0))
+        pieces = [*_sweep(before, gap), _Zone(plain), *_sweep(rest, gap)]
+    elif alone_above is None:
+        pieces = _table_then_text(top, gap) or pieces
+    top = pieces[-1]
+    if not top.gutters or not top.rows:
+        return
     # Lines of text after the table on the page below (a heading) may have joined its
     # zone and narrowed its gutters: set them apart, and find the gutters without them;
     # but not a line as close to the row above as a wrapped label's lines are.
@@ -1031,7 +1047,6 @@ def _join_across(above: _PagePlan, below: _PagePlan, body_size: float) -> None:
         pitch = min(with_figures) if with_figures else max(spacings, default=0.0)
         if baselines[kept - 1] - baselines[kept] <= pitch - WRAP_GAP_EM * em:
             return
-    gap = GUTTER_EM * em
     bottom_gutters = _row_gaps(table_rows[0], gap)
     for row in table_rows[1:]:
         bottom_gutters = _still_free(bottom_gutters, row, gap)
@@ -1071,6 +1086,7 @@ def _join_across(above: _PagePlan, below: _PagePlan, body_size: float) -> None:
     parts = sum(1 for group in table.groups if group[0] < above_rows)
     top.gutters = bottom.gutters = gutters
     top.table = _Table(table.rows[:parts], groups=table.groups[:parts])
+    above.zones[-1:] = pieces
     if after:
         bottom.rows = table_rows
         below.zones[1:1] = _sweep(after, gap)
@@ -1099,14 +1115,21 @@ def _layout(plan: _PagePlan, body_size: float) -> _PageLayout:
     furniture_size = FURNITURE_SIZE * body_size
 
     def put(
-        text: str, row: _Row, fresh: bool = False, furniture: bool = False, right: float = 0.0
+        text: str,
+        row: _Row,
+        fresh: bool = False,
+        furniture: bool = False,
+        right: float = 0.0,
+        height: float | None = None,
     ) -> None:
         nonlocal above, above_small
         # Not beside smaller print (a running header or footer): text flows on past it.
         small = size(row) < furniture_size
+        # A gap is measured against one line's height (a table's first row's).
+        line_height = row.top - row.bottom if height is None else height
         if (
             above is not None
-            and (fresh or above.bottom - row.top > PARAGRAPH_GAP * (row.top - row.bottom))
+            and (fresh or above.bottom - row.top > PARAGRAPH_GAP * line_height)
             and not small
             and not above_small
         ):
@@ -1132,7 +1155,7 @@ def _layout(plan: _PagePlan, body_size: float) -> _PageLayout:
             if table.ambiguous:
                 # One line: no figure can be read beside a label it does not belong to.
                 text = " ".join(" ".join(c for c in cells if c) for cells in table.rows)
-                put(text, whole, right=right)
+                put(text, whole, right=right, height=first.top - first.bottom)
             else:
                 continues = continues or (table.continues and tables == 0)
                 for number, cells in enumerate(table.rows, start=table.first_row):
@@ -1145,7 +1168,7 @@ def _layout(plan: _PagePlan, body_size: float) -> _PageLayout:
                     table_rows.append((tables, number, len(lines), offsets))
                     text = " ".join(c for c in cells if c)
                     if number == table.first_row:
-                        put(text, whole, right=right)
+                        put(text, whole, right=right, height=first.top - first.bottom)
                     else:
                         lines.append(text)  # the rows of a table are never apart
                         tops.append(whole.top)

@@ -42,10 +42,12 @@ def body_stage(
     """
     selected = body_rules(rules)
 
-    def stage(digests: Sequence[LetterDigest]) -> BodyResult:
-        late, bodies, errors = check_history(digests, selected, aliases)
+    def stage(digests: Sequence[LetterDigest], bodies: bool = True) -> BodyResult:
+        late, reports, errors = check_history(digests, selected, aliases, bodies)
         return BodyResult(
-            findings=late, bodies=[b.model_dump(mode="json") for b in bodies], errors=errors
+            findings=late,
+            bodies=[b.model_dump(mode="json") for b in reports] if bodies else None,
+            errors=errors,
         )
 
     return stage
@@ -55,12 +57,14 @@ def check_history(
     digests: Iterable[LetterDigest],
     rules: Sequence[SelectedRule],
     aliases: Mapping[str, str] | None = None,
+    bodies: bool = True,
 ) -> tuple[list[FileReport], list[BodyReport], list[str]]:
-    """(findings per file, the bodies section, errors of rules that failed)."""
+    """(findings per file, the bodies section, errors of rules that failed); the bodies
+    section is left empty unless ``bodies``."""
     records = [r for r in map(LetterRecord.from_digest, digests) if r is not None]
-    bodies = group(records, aliases)
-    found, errors = check_bodies(bodies, body_rules(rules))
-    return findings_by_file(found), body_reports(bodies), errors
+    groups = group(records, aliases)
+    found, errors = check_bodies(groups, body_rules(rules))
+    return findings_by_file(found), body_reports(groups) if bodies else [], errors
 
 
 def merge_into(reports: Sequence[FileReport], late: Iterable[FileReport | LateFindings]) -> None:

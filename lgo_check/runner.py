@@ -23,7 +23,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from lgo_check import __version__
 from lgo_check.baseline import Baseline
@@ -296,8 +296,11 @@ class BodyResult:
     errors: list[str] = field(default_factory=list)
 
 
-#: Run after every file, over the digests of every checked letter in path order.
-BodyStage = Callable[[Sequence[LetterDigest]], BodyResult]
+class BodyStage(Protocol):
+    """Run after every file, over the digests of every checked letter in path order;
+    ``bodies``: whether the report has a ``bodies`` section to fill."""
+
+    def __call__(self, digests: Sequence[LetterDigest], bodies: bool = ...) -> BodyResult: ...
 
 
 # --- one file through the pipeline ---------------------------------------------------
@@ -555,7 +558,7 @@ def stream(
         late = BodyResult()
         if body_stage is not None:
             try:
-                late = body_stage(digests)
+                late = body_stage(digests, bodies=reporter.writes_bodies)
             except BaseException as exc:
                 reraise_if_fatal(exc)
                 late = BodyResult(errors=[f"body-level rules failed: {describe(exc)}"])

@@ -350,10 +350,24 @@ class _Worker:
         self.pending.extend(range(start, stop))
         self.files += stop - start
 
+    def let_go(self) -> None:
+        """Tell it to end once it has answered for its files (it ends on its own; see
+        :meth:`ended`, :meth:`stop`)."""
+        with suppress(OSError):
+            self.conn.send(None)
+
+    def ended(self) -> bool:
+        """Whether it has ended, reaped if so (never waits)."""
+        if self.process.is_alive():
+            return False
+        self.process.join()
+        self.note.close()
+        return True
+
     def stop(self, now: bool = False) -> None:
+        """End it: let it end, waiting a few seconds, unless ``now`` (then killed)."""
         if not now:
-            with suppress(OSError):
-                self.conn.send(None)
+            self.let_go()
             self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
@@ -409,6 +423,10 @@ def check_in_workers(
         by_fd[fd] = index
         poller.register(fd, select.POLLIN)
 
+    #: Workers told to end after their share of files, not yet reaped: a worker takes
+    #: about 0.1 s to end (its memory unmapped), which the run does not wait for.
+    leaving: list[_Worker] = []
+
     def retire(index: int, now: bool) -> None:
         worker = workers[index]
         if worker.conn.closed:
@@ -416,7 +434,13 @@ def check_in_workers(
         fd = worker.conn.fileno()
         poller.unregister(fd)
         del by_fd[fd]
-        worker.stop(now=now)
+        if now:
+            worker.stop(now=True)
+        else:
+            worker.let_go()
+            worker.conn.close()
+            leaving[:] = [w for w in leaving if not w.ended()]
+            leaving.append(worker)
 
     for index in range(jobs):
         start(index)
@@ -493,8 +517,12 @@ def check_in_workers(
                 yield done.pop(next_to_yield)
                 next_to_yield += 1
     finally:
+        # All told at once, then waited for: they end side by side.
         for index, worker in enumerate(workers):
             retire(index, now=bool(worker.pending))
+        for worker in leaving:
+            worker.process.join(timeout=5)
+            worker.stop(now=True)  # killed only if still there
         gc.unfreeze()
 
 

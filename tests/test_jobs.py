@@ -4,6 +4,7 @@ and the same bytes of output whatever the number of workers."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -358,6 +359,35 @@ def test_workers_replaced_after_their_share_of_files_change_nothing(
     assert two.out == one.out
     assert len(two.json()["files"]) == 30
     assert len(started) >= 30 // 4
+    # Workers let go after their share are not waited for one by one, but every one
+    # has ended and been reaped when the run is over.
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(("fmt", "section"), [("json", True), ("jsonl", True), ("sarif", False)])
+def test_the_bodies_section_is_built_only_for_a_format_that_has_one(
+    lgo_cli: Any, lgo_workdir: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, section: bool
+) -> None:
+    """Building the body-level section is most of the body-level stage's cost, paid at
+    the end of the run by its process alone: only JSON and JSON Lines write it."""
+    from lgo_check import bodies, history
+
+    built = []
+    original = bodies.body_reports
+
+    def counted(*args: Any) -> Any:
+        built.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(history, "body_reports", counted)
+    for n in range(3):
+        _letter(lgo_workdir, f"{n}.txt", per_100k=1.5 + n)
+    result = lgo_cli("--isolated", "--format", fmt, "-j", "2", ".")
+    assert result.code == 0, result
+    assert bool(built) is section
+    if fmt == "json":
+        [body] = result.json()["bodies"]
+        assert len(body["letters"]) == 3
 
 
 def test_jobs_from_configuration_and_command_line(lgo_cli: Any, lgo_workdir: Path) -> None:

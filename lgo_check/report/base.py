@@ -59,6 +59,10 @@ class ReportOptions:
 class Reporter:
     """A report format. Subclasses override the three steps they need."""
 
+    #: Whether ``finish`` writes the body-level section (``RunEnd.bodies``): building
+    #: it is most of the body-level stage's time, spent only for a format that has it.
+    writes_bodies = True
+
     def __init__(self, options: ReportOptions | None = None) -> None:
         self.options = options or ReportOptions()
 

@@ -16,6 +16,8 @@ class BaselineWriter(Reporter):
     when the file is written in one piece.
     """
 
+    writes_bodies = False
+
     def __init__(self, folder: Path) -> None:
         super().__init__()
         self.folder = folder

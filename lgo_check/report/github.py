@@ -41,6 +41,8 @@ def annotation(path: str, f: Finding) -> str:
 
 
 class GithubReporter(PreparedReporter):
+    writes_bodies = False
+
     def prepare(self, report: FileReport) -> str:
         return "".join(annotation(report.path, f) for f in report.findings)
 

@@ -58,6 +58,8 @@ def issues(file: FileReport) -> list[dict[str, Any]]:
 class GitlabReporter(Reporter):
     """The array written one issue at a time (the same bytes as one json.dumps)."""
 
+    writes_bodies = False
+
     def start(self, run: RunStart) -> str:
         self._issues = 0
         return "["

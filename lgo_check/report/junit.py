@@ -71,6 +71,8 @@ def testcase(file: FileReport, fail_on: str) -> ET.Element:
 
 
 class JunitReporter(Reporter):
+    writes_bodies = False
+
     def start(self, run: RunStart) -> str:
         # Closed in finish(); a with-block cannot span the three calls.
         self._cases = tempfile.SpooledTemporaryFile(  # noqa: SIM115

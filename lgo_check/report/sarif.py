@@ -132,6 +132,8 @@ def _tool(run: RunStart) -> dict[str, Any]:
 class SarifReporter(PreparedReporter):
     """One run; ``results`` streamed, ``invocations`` written at the end."""
 
+    writes_bodies = False
+
     def start(self, run: RunStart) -> str:
         self._index = {rule.code: i for i, rule in enumerate(run.rules)}
         self._results = 0

@@ -18,6 +18,8 @@ FORMATS = ("text", "json")
 
 
 class StatisticsReporter(Reporter):
+    writes_bodies = False
+
     def __init__(self, options: ReportOptions | None = None, as_json: bool = False) -> None:
         super().__init__(options)
         self.as_json = as_json

@@ -65,6 +65,8 @@ def acknowledged_line(path: str, f: Acknowledged, color: bool = False) -> str:
 class TextReporter(PreparedReporter):
     """Findings grouped by file, a blank line between files, a closing count."""
 
+    writes_bodies = False
+
     def __init__(self, options: ReportOptions | None = None) -> None:
         super().__init__(options)
         self._groups = 0

@@ -74,10 +74,19 @@ WINDOW_PER_WORKER = 3
 #: The most files sent to a worker in one message.
 MAX_CHUNK = 16
 #: A worker is replaced by a fresh fork after this many files: what a long-lived
-#: process accumulates (spaCy's string store grows with every new word) stays bounded.
+#: worker accumulates stays bounded. That is not its own data (one process checking
+#: 1,500 letters stays at 105 MiB resident) but its private copies of the pages it
+#: shares with the run's process, each copied at its first write (reference counts).
 #: On 10,000 mixed letters with -j 2 (benchmarks/bench_run.py), 2,000 put the process
-#: tree's peak at 304 MiB, over the 300 MiB budget; 500 keeps it at about 260 MiB.
+#: tree's peak at 304 MiB, over the 300 MiB budget; 500 keeps it at about 260 MiB
+#: (1,000 already reached 292 MiB on 2,000 letters).
 FILES_PER_WORKER = 500
+#: The same for a run's only worker (-j 1), whose copy of the pages it shares with the
+#: run's process costs half as much in all: 2,000 letters checked by one worker (never
+#: replaced) peak at 211 MiB for the tree, where replacing it every 500 files (a fresh
+#: fork starts cold: caches, the PDF helper, its first writes to shared pages) cost
+#: about 1 s more CPU (benchmarks/bench_run.py --whole-only --sizes 2000 --jobs 1).
+FILES_PER_LONE_WORKER = 2000
 
 
 def _no_final_collection() -> None:
@@ -398,6 +407,7 @@ def check_in_workers(
     context = multiprocessing.get_context("fork")
     seconds = pipeline.limits.max_seconds
     chunk = chunk_size(len(targets), jobs)
+    share = FILES_PER_WORKER if jobs > 1 else FILES_PER_LONE_WORKER
     window = jobs * chunk * WINDOW_PER_WORKER
 
     def handed_on(outcome: FileOutcome) -> Any:
@@ -460,7 +470,7 @@ def check_in_workers(
     try:
         while next_to_yield < len(targets):
             for index, worker in enumerate(workers):
-                if len(worker.pending) >= chunk or worker.files >= FILES_PER_WORKER:
+                if len(worker.pending) >= chunk or worker.files >= share:
                     continue
                 if again:
                     first = again.popleft()
@@ -471,7 +481,7 @@ def check_in_workers(
                         len(targets),
                         first + chunk,
                         next_to_yield + window,
-                        first + FILES_PER_WORKER - worker.files,
+                        first + share - worker.files,
                     )
                     next_new = stop
                 else:
@@ -502,7 +512,7 @@ def check_in_workers(
                     worker.pending.popleft()
                     worker.since = time.monotonic()
                     done[got_index] = result
-                    if not worker.pending and worker.files >= FILES_PER_WORKER:
+                    if not worker.pending and worker.files >= share:
                         retire(index, now=False)
                         start(index)
                         break

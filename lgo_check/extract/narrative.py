@@ -253,6 +253,13 @@ class Aligner:
             low, high = (0, int(gap.group(1))) if gap else (0, 1) if op == "?" else (1, 1)
             self._steps.append((_predicate(token.get("LOWER")), low, high))
         self.bounded = pattern != loosen(pattern)
+        # What a text must contain, in order, for a match: for each element that must
+        # match one token and names its words (or prefixes), those literals.
+        self._literals = [
+            literals
+            for token, (_, low, _) in zip(pattern, self._steps, strict=True)
+            if low >= 1 and (literals := _literals(token.get("LOWER")))
+        ]
         # A first element that is one word of a list: where a match can start is
         # found with a set lookup per token.
         first, low, high = pattern[0].get("LOWER"), *self._steps[0][1:]
@@ -289,6 +296,28 @@ class Aligner:
         # Every path went through an element that is not optional: nothing empty.
         return True
 
+    def may_occur(self, lower_text: str) -> bool:
+        """Whether the pattern can match in a text (given in lower case), tokens unseen.
+
+        A token whose lower-case form is a word, or starts with a prefix, is that word
+        or prefix in the lower-case text, and the tokens a match is made of come one
+        after the other without overlapping. So each literal element needs its word
+        further on than the one before it ended; the earliest end is taken each time,
+        which leaves the most room for the rest. False means no token run of the text
+        matches (nor of any sentence of it): spaCy need not be asked.
+        """
+        pos = 0
+        for literals in self._literals:
+            end = -1
+            for literal in literals:
+                found = lower_text.find(literal, pos)
+                if found >= 0 and (end < 0 or found + len(literal) < end):
+                    end = found + len(literal)
+            if end < 0:
+                return False
+            pos = end
+        return True
+
     def aligns(self, words: Sequence[str]) -> bool:
         steps, n = self._steps, len(words)
         memo: dict[tuple[int, int], bool] = {}
@@ -308,6 +337,27 @@ class Aligner:
             return memo[key]
 
         return go(0, 0)
+
+
+#: What compile_tokens makes of a list with prefixes: ``^(?:word$|prefix|...)``.
+_PREFIX_LIST = re.compile(r"\^\(\?:(?P<body>[\w$|]+)\)")
+
+
+def _literals(spec: Any) -> tuple[str, ...]:
+    """The words or prefixes of which a token meeting ``spec`` starts with one; () when
+    the spec says no such thing (any token, a regex of the pattern's own, NOT_IN)."""
+    if isinstance(spec, str):
+        return (spec,) if spec else ()
+    if not isinstance(spec, dict):
+        return ()
+    if "IN" in spec:
+        words = tuple(str(w) for w in spec["IN"])
+        return words if all(words) else ()
+    listed = _PREFIX_LIST.fullmatch(str(spec.get("REGEX", "")))
+    if listed is None:
+        return ()
+    alternatives = tuple(a.removesuffix("$") for a in listed["body"].split("|"))
+    return alternatives if all(a and "$" not in a for a in alternatives) else ()
 
 
 def _predicate(spec: Any) -> Callable[[str], bool]:
@@ -580,6 +630,9 @@ class Pipeline:
     catalogue: Catalogue
     shares: ShareReader
     lemma: Callable[[str], str]
+    #: The characters after which the pipeline's sentencizer may end a sentence, when
+    #: that rule alone splits sentences (None: a trained pipeline's parser does).
+    sentence_ends: frozenset[str] | None = None
     #: What was found in blocks already read, by their text: letters repeat the
     #: Ombudsman's standard paragraphs word for word, so most blocks of a run are
     #: read once. Bounded, oldest forgotten first.
@@ -682,6 +735,8 @@ def import_spacy() -> Any:
 def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) -> Pipeline:
     spacy = import_spacy()
 
+    from spacy.pipeline import Sentencizer
+
     from lgo_check.extract.concerns import component, lemmas, sentences  # noqa: F401  (factories)
     from lgo_check.extract.concerns.classifier import MODEL_DIR, base_pipeline
 
@@ -726,7 +781,11 @@ def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) 
         lower = word.lower()
         return str(table.get(lower, lower))
 
-    built = Pipeline(nlp, finder, cat, ShareReader(cat), lemma)
+    splitter: Any = nlp.get_pipe("sentencizer") if "sentencizer" in nlp.pipe_names else None
+    sentence_ends = None
+    if nlp.pipe_names == ["sentencizer", "lgo_concerns"] and isinstance(splitter, Sentencizer):
+        sentence_ends = frozenset("".join(splitter.punct_chars))
+    built = Pipeline(nlp, finder, cat, ShareReader(cat), lemma, sentence_ends=sentence_ends)
     # The pipeline is some 100,000 objects that live as long as the process; left
     # in the collector's generations, every full collection walks them again (about
     # a tenth of the narrative stage's time). Frozen, the collector skips them
@@ -842,6 +901,7 @@ def find_concerns(
     results: list[list[Concern]] = [[] for _ in norms]
     blocks_found: list[tuple[_Block, tuple[_Found, ...]]] = []
     todo: list[_Block] = []
+    model_only: list[_Block] = []
     pipe: Pipeline | None = None
     for index, norm in enumerate(norms):
         # A title ("Public reports") names a topic and states no concern.
@@ -852,15 +912,30 @@ def find_concerns(
             text = norm.text[start:end]
             for offset, piece in _pieces(text):
                 block = _Block(index, start + offset, piece.replace("\n", " "))
-                known = pipe.cache.get(block.text) if pipe is not None and prefilter else None
+                if pipe is None or not prefilter:
+                    todo.append(block)
+                    continue
+                known = pipe.cache.get(block.text)
                 if known is not None:
                     blocks_found.append((block, known))
-                elif pipe is not None and prefilter and not _could_hold(block, pipe):
                     continue
-                else:
+                way = _way(block, pipe)
+                if way == "spacy":
                     todo.append(block)
+                elif way == "model":
+                    model_only.append(block)
     if pipe is None:
         return results
+    if model_only:
+        # One sentence each, no rule can match: the model's scores alone say whether
+        # spaCy has anything to find (it then reads the block as any other).
+        finds = pipe.finder.model_may_find([(b.text, b.bits or 0) for b in model_only])
+        for block, may in zip(model_only, finds, strict=True):
+            if may:
+                todo.append(block)
+            else:
+                blocks_found.append((block, ()))
+                pipe.remember(block.text, ())
     docs = pipe.nlp.pipe((_doc(b, pipe, exhaustive=not prefilter) for b in todo), batch_size=64)
     for block, doc in zip(todo, docs, strict=True):
         found = _found_in(doc)
@@ -876,10 +951,30 @@ def find_concerns(
     return results
 
 
-def _could_hold(block: _Block, pipe: Pipeline) -> bool:
-    """Whether a block has the words some pattern needs, or the model's cue and anchor."""
-    block.bits = bits = pipe.finder.bits(block.text)
-    return pipe.finder.model_gate(bits) or bool(pipe.finder.candidates(bits))
+def _way(block: _Block, pipe: Pipeline) -> Literal["none", "model", "spacy"]:
+    """How a block not read before is read: "none" when it cannot hold a concern
+    (no pattern can match in it and the model's gate is shut), "model" when only the
+    model could find one and the block is one sentence (scored without spaCy first),
+    else "spacy".
+
+    The tests are necessary conditions of what spaCy's path finds, never guesses:
+    the words some pattern needs (its bits) and, in the text's order, its literal
+    words (``Aligner.may_occur``); the model's cue and anchor; and one sentence when
+    no character the sentencizer ends a sentence after comes before the last.
+    """
+    finder = pipe.finder
+    block.bits = bits = finder.bits(block.text)
+    candidates = finder.candidates(bits)
+    if candidates:
+        lower = block.text.lower()
+        if any(finder.aligners[entry.label].may_occur(lower) for _, entry in candidates):
+            return "spacy"
+    if not finder.model_gate(bits):
+        return "none"
+    ends = pipe.sentence_ends
+    if ends is not None and ends.isdisjoint(block.text[:-1]):
+        return "model"
+    return "spacy"
 
 
 def _doc(block: _Block, pipe: Pipeline, exhaustive: bool) -> Any:

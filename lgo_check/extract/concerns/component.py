@@ -35,7 +35,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,6 +279,8 @@ class ConcernFinder:
             bit for kind, bit in self.kind_bit.items() if kind not in self.anchors
         )
         self._word_bits = _Remembered(self._bits_of_word)
+        #: model_may_find's answers, by what decides them.
+        self._verdicts: dict[tuple[tuple[int, ...], int], bool] = {}
         self._lemma = _Remembered(self.lemma).__getitem__
         self._string = _Remembered(self.vocab.strings.__getitem__)
         strings = self.vocab.strings
@@ -392,23 +394,14 @@ class ConcernFinder:
                         hit = hits.setdefault((k, kind), {"rules": True, "evidence": []})
                         first, last = sent.span[start], sent.span[end - 1]
                         hit["evidence"].append((first.idx, last.idx + len(last)))
-                if self.model_gate(sent.bits):
-                    words = UNIT.findall(sent.text.lower())
-                    if len(words) >= MIN_MODEL_WORDS:
-                        to_score.append((d, k, sent))
-                        unit_keys.extend(map(self._unit_key.__getitem__, words))
-                        unit_sizes.append(len(words))
+                words = self._model_words(sent.text, sent.bits)
+                if words is not None:
+                    to_score.append((d, k, sent))
+                    unit_keys.extend(map(self._unit_key.__getitem__, words))
+                    unit_sizes.append(len(words))
             found.append(hits)
         if to_score:
-            if self.scorer is not None:
-                scores = self.scorer.predict(unit_keys, unit_sizes)
-            else:
-                ends = list(itertools.accumulate(unit_sizes))
-                units = [
-                    _Unit(unit_keys[end - size : end])
-                    for size, end in zip(unit_sizes, ends, strict=True)
-                ]
-                scores = self.textcat.predict(units)
+            scores = self._scores(unit_keys, unit_sizes)
             labels = list(self.textcat.labels)
             for row, (d, k, sent) in enumerate(to_score):
                 for j, kind in enumerate(labels):
@@ -416,12 +409,7 @@ class ConcernFinder:
                     known = found[d].get((k, kind))
                     if known is not None:
                         known["score"] = score
-                    if score < self.threshold:
-                        continue
-                    bit = self.kind_bit[kind]
-                    if not self.cue_kinds(sent.bits) & bit or (
-                        kind in self.anchors and not self.anchor_kinds(sent.bits) & bit
-                    ):
+                    if not self._model_takes(kind, score, sent.bits):
                         continue
                     kind_cues = self.cues[kind]
                     cues = [i for i, lemma in enumerate(self._lemmas(sent)) if lemma in kind_cues]
@@ -447,6 +435,75 @@ class ConcernFinder:
                 spans=spans,
                 attrs={"found_by": found_by, "score": scores_out, "evidence": evidence},
             )
+
+    def _model_words(self, text: str, bits: int) -> list[str] | None:
+        """The words the classifier reads of a sentence, or None when it is not scored
+        (the gate is shut, or it is too short)."""
+        if not self.model_gate(bits):
+            return None
+        words = UNIT.findall(text.lower())
+        return words if len(words) >= MIN_MODEL_WORDS else None
+
+    def _scores(self, unit_keys: list[int], unit_sizes: list[int]) -> Any:
+        """The classifier's scores (sentences x labels) for sentences given as the keys
+        of their words, one after the other."""
+        if self.scorer is not None:
+            return self.scorer.predict(unit_keys, unit_sizes)
+        ends = list(itertools.accumulate(unit_sizes))
+        units = [
+            _Unit(unit_keys[end - size : end]) for size, end in zip(unit_sizes, ends, strict=True)
+        ]
+        return self.textcat.predict(units)
+
+    def _model_takes(self, kind: str, score: float, bits: int) -> bool:
+        """Whether the model finds ``kind`` in a sentence, before negation is asked: its
+        score reaches the threshold and the sentence has the kind's cue and anchor."""
+        if score < self.threshold:
+            return False
+        bit = self.kind_bit[kind]
+        return bool(self.cue_kinds(bits) & bit) and (
+            kind not in self.anchors or bool(self.anchor_kinds(bits) & bit)
+        )
+
+    def model_may_find(self, sentences: Sequence[tuple[str, int]]) -> list[bool]:
+        """For sentences given as (text, bits of its words): whether the model finds some
+        kind in each before negation is asked, as ``_process`` decides it for a sentence
+        of a Doc, scored in one batch without one. False: the model finds nothing there."""
+        out = [False] * len(sentences)
+        keys: list[int] = []
+        sizes: list[int] = []
+        asked: dict[tuple[tuple[int, ...], int], list[int]] = {}
+        for i, (text, bits) in enumerate(sentences):
+            words = self._model_words(text, bits)
+            if words is None:
+                continue
+            unit = tuple(map(self._unit_key.__getitem__, words))
+            # What decides: the words the classifier reads (numbers are all "<num>"),
+            # and the kinds the sentence has a cue or an anchor of.
+            key = (unit, bits >> self._cue_shift)
+            known = self._verdicts.get(key)
+            if known is not None:
+                out[i] = known
+                continue
+            if key not in asked:
+                asked[key] = []
+                keys.extend(unit)
+                sizes.append(len(unit))
+            asked[key].append(i)
+        if asked:
+            scores = self._scores(keys, sizes)
+            labels = list(self.textcat.labels)
+            if len(self._verdicts) + len(asked) > MAX_KNOWN_WORDS:
+                self._verdicts.clear()
+            for row, (key, rows) in enumerate(asked.items()):
+                verdict = any(
+                    self._model_takes(kind, float(scores[row, j]), key[1] << self._cue_shift)
+                    for j, kind in enumerate(labels)
+                )
+                self._verdicts[key] = verdict
+                for i in rows:
+                    out[i] = verdict
+        return out
 
     def _lowers(self, sent: _Sentence) -> list[str]:
         """The lower-case form of each token, read from the doc's array (no Token objects)."""

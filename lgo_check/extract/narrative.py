@@ -637,6 +637,8 @@ class Pipeline:
     #: Ombudsman's standard paragraphs word for word, so most blocks of a run are
     #: read once. Bounded, oldest forgotten first.
     cache: dict[str, tuple[_Found, ...]] = field(default_factory=dict)
+    #: The share of each concern found in a block (``_share``), by the block and finding.
+    shares_found: dict[tuple[Any, ...], Share | None] = field(default_factory=dict)
 
     def remember(self, text: str, found: tuple[_Found, ...]) -> None:
         if len(self.cache) >= CACHE_BLOCKS:
@@ -733,6 +735,19 @@ def import_spacy() -> Any:
 
 @functools.cache
 def _build_pipeline(spacy_model: str | None, threshold: float, use_model: bool) -> Pipeline:
+    # Importing spaCy and building the pipeline makes some 100,000 objects that all
+    # live as long as the process: the collector, run while they are made, would walk
+    # them again and again and free nothing. It is off until they are frozen below.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(spacy_model, threshold, use_model)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(spacy_model: str | None, threshold: float, use_model: bool) -> Pipeline:
     spacy = import_spacy()
 
     from spacy.pipeline import Sentencizer
@@ -855,7 +870,8 @@ def blocks(text: str) -> list[tuple[int, int]]:
 
 def _is_title(block: str) -> bool:
     """A block of at most four words that does not end as a sentence does: a title."""
-    return len(block.split()) <= 4 and not block.rstrip().endswith((".", "!", "?", ")"))
+    # Four words at most: a fifth piece of the split means more (no need to split all).
+    return not block.rstrip().endswith((".", "!", "?", ")")) and len(block.split(None, 4)) <= 4
 
 
 def _is_heading(line: str, following: str) -> bool:
@@ -924,6 +940,11 @@ def find_concerns(
                     todo.append(block)
                 elif way == "model":
                     model_only.append(block)
+                else:
+                    # Remembered too: a statistics sentence ("38% of complaints we
+                    # investigated were upheld.") recurs across letters, and nothing is
+                    # found in it again without working out its words' bits.
+                    pipe.remember(block.text, ())
     if pipe is None:
         return results
     if model_only:
@@ -936,7 +957,11 @@ def find_concerns(
             else:
                 blocks_found.append((block, ()))
                 pipe.remember(block.text, ())
-    docs = pipe.nlp.pipe((_doc(b, pipe, exhaustive=not prefilter) for b in todo), batch_size=64)
+    docs = (
+        pipe.nlp.pipe((_doc(b, pipe, exhaustive=not prefilter) for b in todo), batch_size=64)
+        if todo
+        else ()
+    )
     for block, doc in zip(todo, docs, strict=True):
         found = _found_in(doc)
         blocks_found.append((block, found))
@@ -1046,11 +1071,16 @@ def _block_concerns(
         scores = [item.score for item in items if item.score is not None]
         evidence = [list(item.evidence) or [(item.start, item.end)] for item in items]
         spec = specs.get(kind)
-        share = (
-            _share(block.text, sentences, evidence, kind, pipe)
-            if spec is None or spec.share
-            else None
-        )
+        share = None
+        if spec is None or spec.share:
+            # The same for the same block and findings: worked out once per process.
+            key = (block.text, kind, tuple(sentences), tuple(map(tuple, evidence)))
+            if key in pipe.shares_found:
+                share = pipe.shares_found[key]
+            else:
+                if len(pipe.shares_found) >= CACHE_BLOCKS:
+                    pipe.shares_found.clear()
+                share = pipe.shares_found[key] = _share(block.text, sentences, evidence, kind, pipe)
         first, last = sentences[0][0], sentences[-1][1]
         span = norm.span(block.offset + first, block.offset + last)
         text = " ".join(" ".join(block.text[s:e].split()) for s, e in sentences)

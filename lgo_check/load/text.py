@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lgo_check.load import Limits, LoadError
-from lgo_check.load.hidden import HiddenPassage, find_hidden
 
 if TYPE_CHECKING:
+    from lgo_check.load.hidden import HiddenPassage
     from lgo_check.model import HiddenText, Source
 
 
@@ -74,8 +74,14 @@ class TextLoader:
 
         # Hidden HTML (display: none, hidden, visibility: hidden, ...) is not the letter's.
         decoded = decode(data)
-        hidden = find_hidden(decoded, limits.check_time)
-        text = hidden.text
+        text, passages = decoded, []
+        if "<" in decoded:
+            # Without a tag nothing can be hidden (find_hidden says so at once); its
+            # HTML and CSS parsers are imported only for a text that has one.
+            from lgo_check.load.hidden import find_hidden
+
+            hidden = find_hidden(decoded, limits.check_time)
+            text, passages = hidden.text, hidden.passages
         if not text.strip():
             raise LoadError("file is empty (only whitespace)")
         if _control_ratio(text) > 0.05:
@@ -85,7 +91,7 @@ class TextLoader:
             format=self.format,
             text=text,
             html_document=self.html_document,
-            hidden_text=hidden_text(decoded, hidden.passages),
+            hidden_text=hidden_text(decoded, passages),
         )
 
 

@@ -14,7 +14,9 @@ previous stage's output, computed once beforehand, so stages are timed alone:
     layout        which statistics layout the letter is in
     statistics    the statistics section read (figures, problems)
     letter        the rest of extract_letter (annual-review test, Letter model)
-    narrative     the narrative concern pass (spaCy), one letter at a time
+    narrative     the narrative concern pass (spaCy), one letter at a time, the
+                  paragraphs it remembers forgotten before each round (as a run
+                  starts: a paragraph repeated across the letters is read once)
     rules         every rule on the letter
     JSON / SARIF  the file's report written by the JSON / SARIF reporter
 
@@ -34,6 +36,7 @@ from lgo_check.config import Config
 from lgo_check.extract import extract_letter, extract_letters
 from lgo_check.extract.layout import metadata_wording
 from lgo_check.extract.metadata import extract_metadata
+from lgo_check.extract.narrative import pipeline as narrative_pipeline
 from lgo_check.extract.statistics import detect_layout, extract_statistics
 from lgo_check.load import Limits, discover, read_source
 from lgo_check.model import FileReport, ToolInfo
@@ -69,6 +72,7 @@ def main() -> None:
     pipeline = Pipeline(config, build_registry(config))
     pipeline.warm()
     artefacts = metadata_wording().artefacts
+    remembered = narrative_pipeline(config.spacy_model, config.concern_threshold).cache
     targets = list(discover(folders, [".txt", ".md", ".html"]))
     limits = Limits()
     sources = [read_source(t, pipeline.loaders, limits.started()) for t in targets]
@@ -111,9 +115,10 @@ def main() -> None:
         ("extract_letter (all but narrative)", lambda: [extract_letter(x) for x in norms]),
         (
             "extract_letters (with narrative)",
-            lambda: [
-                extract_letters([x], config.spacy_model, config.concern_threshold) for x in norms
-            ],
+            lambda: (
+                remembered.clear(),
+                [extract_letters([x], config.spacy_model, config.concern_threshold) for x in norms],
+            ),
         ),
         (
             "rules",

@@ -37,6 +37,7 @@ import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy
@@ -193,7 +194,9 @@ class _Remembered(dict[Any, Any]):
 class ConcernFinder:
     """Rules, model and negation over the sentences of a block (see the module doc)."""
 
-    def __init__(self, nlp: Language, name: str, threshold: float, use_model: bool) -> None:
+    def __init__(
+        self, nlp: Language, name: str, threshold: float, use_model: bool, model_dir: str = ""
+    ) -> None:
         from lgo_check.extract import narrative
 
         self.name = name
@@ -216,7 +219,10 @@ class ConcernFinder:
         if use_model and "lgo_textcat" in nlp.component_names:
             self.textcat = nlp.get_pipe("lgo_textcat")
             self.scorer = BagOfWordsScorer.of(self.textcat)
-            info = json.loads((MODEL_DIR / "cues.json").read_text(encoding="utf-8"))
+            # The classifier's cue words, saved beside it (another model's for
+            # benchmarks/concern_crossval.py, which trains one per fold).
+            cues_path = Path(model_dir or MODEL_DIR) / "cues.json"
+            info = json.loads(cues_path.read_text(encoding="utf-8"))
             self.cues = {kind: frozenset(words) for kind, words in info["cues"].items()}
         self.anchors = {
             spec.kind: frozenset(lemma for word in spec.model_anchors for lemma in lemmatise(word))
@@ -560,12 +566,12 @@ class ConcernFinder:
     "lgo_concerns",
     assigns=["doc.spans"],
     requires=["token.is_sent_start"],
-    default_config={"threshold": 0.5, "use_model": True},
+    default_config={"threshold": 0.5, "use_model": True, "model_dir": ""},
 )
 def make_concern_finder(
-    nlp: Language, name: str, threshold: float, use_model: bool
+    nlp: Language, name: str, threshold: float, use_model: bool, model_dir: str
 ) -> ConcernFinder:
-    return ConcernFinder(nlp, name, threshold, use_model)
+    return ConcernFinder(nlp, name, threshold, use_model, model_dir)
 
 
 @functools.cache

@@ -138,7 +138,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 nlp.get_pipe("lgo_concerns").threshold = threshold
                 got = found(nlp, [text for text, _ in items])
                 results[threshold] += [(truth, g) for (_, truth), g in zip(items, got, strict=True)]
-            print(f"held out {path.name}: {len(items)} passages", file=sys.stderr)
+            fold = results[thresholds[0]][-len(items) :]
+            summary = "; ".join(
+                f"{way} " + " ".join(table(fold, way)[-2].split()[3:]) for way in WAYS
+            )
+            print(
+                f"held out {path.name} ({len(items)} passages), all five kinds, TP FP FN P R "
+                f"at {thresholds[0]}: {summary}",
+                file=sys.stderr,
+            )
     names = ", ".join(p.name for p in held_out)
     for threshold in thresholds:
         for way in WAYS:

@@ -1,4 +1,5 @@
-"""A figure whose label wraps onto the next line belongs to the whole label.
+"""A figure whose label wraps onto the next line belongs to the whole label, and a label
+line other blocks use too does not say which block the lines after it are in.
 
 "upheld decisions" followed on the next line by "per 100,000 residents" labels the
 per-100,000 figure, so the number before it is never read as the count of upheld
@@ -53,3 +54,28 @@ def test_any_label_going_on_in_lower_case_is_not_the_end_of_it(
     letter.write_text(text, encoding="utf-8")
     [file] = lgo_cli("--isolated", "--format", "json", letter).json()["files"]
     assert file["letter"]["statistics"]["remedy"]["count"] is None
+
+
+def test_upheld_decisions_line_in_the_remedy_block_does_not_take_its_peer_average(
+    tmp_path: Path, lgo_cli: Callable[..., CliResult]
+) -> None:
+    # The remedy block with its figures first, the rate's sentence wrapped so that it
+    # is not read, and its base of upheld decisions on a line of its own before the
+    # peer average: that average is the remedy block's, never the upheld block's.
+    text = annual_review_letter(upheld_peer=60, remedy_peer=17, upheld_count=10)
+    start = text.index("Satisfactory remedy provided by the organisation")
+    end = text.index("31 March 2024", start) + len("31 March 2024")
+    remedy = (
+        "Satisfactory remedy provided by the organisation\n\n"
+        "40% of upheld cases had a satisfactory remedy\nfrom the organisation\n"
+        "4 satisfactory remedy decisions\n"
+        "10 upheld decisions\n"
+        "This compares to an average of 17% in similar organisations."
+    )
+    letter = tmp_path / "wrenhithe-dc-2023-24.txt"
+    letter.write_text(text[:start] + remedy + text[end:], encoding="utf-8")
+    [file] = lgo_cli("--isolated", "--format", "json", letter).json()["files"]
+    statistics = file["letter"]["statistics"]
+    assert statistics["upheld"]["peer_average_pct"] == 60
+    assert statistics["remedy"]["peer_average_pct"] == 17
+    assert statistics["remedy"]["count"] == 4

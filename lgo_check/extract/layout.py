@@ -224,6 +224,7 @@ class _FigureEntry(_Strict):
     sets: list[FieldPath] = Field(default_factory=list)
     values: dict[str, list[FieldPath]] = Field(default_factory=dict)
     regional: dict[BlockName, str] = Field(default_factory=dict)
+    marks: bool = True
 
     @model_validator(mode="after")
     def _one_kind(self) -> _FigureEntry:
@@ -301,6 +302,9 @@ class FigureSpec:
     #: value group -> the block.field paths it sets
     sets: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     regional: tuple[tuple[str, str], ...] = ()
+    #: Whether the figure marks where its block is (a "regional" figure after it
+    #: belongs to that block): false for a label that other blocks use too.
+    marks: bool = True
 
 
 @dataclass(frozen=True)
@@ -404,6 +408,7 @@ def statistics_wording() -> Wording:
                 if x.sets
                 else tuple((g, tuple(map(_pair, paths))) for g, paths in x.values.items()),
                 regional=tuple(x.regional.items()),
+                marks=x.marks,
             )
             for x in data.figure
         ),

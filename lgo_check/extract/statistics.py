@@ -778,7 +778,7 @@ def _take(
                 reading.set_aside.setdefault(f"{blk}.{fld}", f'"{text[a:b]}" is not a whole number')
                 continue
             reading.found.append(_Found(blk, fld, value, span))
-    if figure.sets and taken:
+    if figure.sets and taken and figure.marks:
         region.block = figure.sets[0][1][0][0]
 
 

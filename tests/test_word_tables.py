@@ -8,11 +8,14 @@ column's or another row's.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 from conftest import annual_review_letter
-from word_documents import cell, control, paragraph, paragraphs_of, row, table, word_document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from word_documents import cell, control, paragraph, paragraphs_of, row, run, table, word_document
 
 from lgo_check.config import Config
 from lgo_check.engine import build_registry, check_letter, select_rules
@@ -227,3 +230,136 @@ def test_cells_with_several_paragraphs_are_one_line(tmp_path: Path) -> None:
     letter, messages, source = read_word(tmp_path, [grid])
     assert assert_right_or_named(letter, messages) == OWN
     assert "Complaints upheld" in source.text.split("\n")
+
+
+def test_hidden_runs_in_table_cells_are_placed_where_they_stood(tmp_path: Path) -> None:
+    """A hidden run in a cell of a table of figures is reported at its column on the
+    cell's line; in a table kept on one line, at its column on that line."""
+    hidden = paragraph("Complaints", run(" 38", hidden=True))
+    grid = table(
+        ["", "Your council", "England"],
+        row(cell(hidden, "upheld"), cell("45%"), cell("71%")),
+        ["Upheld decisions", "9", "6112"],
+        ["Investigations", "20", "13394"],
+        columns=3,
+    )
+    letter, messages, source = read_word(tmp_path, [grid], "paired.docx")
+    assert assert_right_or_named(letter, messages) == OWN
+    [passage] = source.hidden_text
+    lines = source.text.split("\n")
+    assert lines[passage.span.line - 1] == "Complaints upheld"
+    assert passage.span.column == len("Complaints") + 1 and passage.excerpt == "38"
+
+    one_line = table(
+        ["Complaints upheld", "Upheld decisions"],
+        row(cell("45%"), cell(paragraph("9", run(" 38", hidden=True)))),
+        columns=2,
+    )
+    _, _, source = read_word(tmp_path, [one_line], "one-line.docx")
+    [passage] = source.hidden_text
+    line = source.text.split("\n")[passage.span.line - 1]
+    assert line == "Complaints upheld Upheld decisions 45% 9"
+    assert passage.span.column == len(line) + 1
+
+
+# --- any table: random headings, merges and wrappers ---------------------------------
+
+_HEADINGS = ["Your council", "England", "Similar authorities", "2022-23", "Last year"]
+#: Row label -> (upheld field, whether its figures are percentages).
+_LABELS = {
+    "Complaints upheld": ("rate_pct", True),
+    "Upheld decisions": ("count", False),
+    "Investigations": ("investigations", False),
+}
+
+
+def _random_table(rng: random.Random) -> tuple[str, dict[str, set[float]]]:
+    """A table of the upheld figures with random headings, then damaged at random
+    (cells merged across and down, rows starting later, cells emptied, rows and cells
+    in content controls); and, for each field, the values a reader could take as the
+    body's own from what the table shows (none where the merge leaves it unclear)."""
+    columns = rng.randint(1, 4)
+    headings = [rng.choice(_HEADINGS) for _ in range(columns)]
+    labels = rng.sample(sorted(_LABELS), rng.randint(1, 3))
+    values = iter(rng.sample(range(1, 99), 50))
+    grid: list[list[str]] = [["" if rng.random() < 0.7 else "Measure", *headings]]
+    for label in labels:
+        pct = _LABELS[label][1]
+        grid.append(
+            [label, *(f"{next(values)}%" if pct else str(next(values) * 37) for _ in headings)]
+        )
+    width = columns + 1
+    # (column, span, merge, text) of each cell of each row.
+    cells = [[(c, 1, None, text) for c, text in enumerate(r)] for r in grid]
+    before = [0] * len(cells)
+    for _ in range(rng.randint(0, 3)):
+        r = rng.randrange(len(cells))
+        kind = rng.choice(["span", "down", "before", "empty"])
+        row_cells = cells[r]
+        if kind == "span" and len(row_cells) > 1:
+            i = rng.randrange(len(row_cells) - 1)
+            column, span, merge, text = row_cells[i]
+            row_cells[i : i + 2] = [(column, span + row_cells[i + 1][1], merge, text)]
+        elif kind == "down" and r > 0:
+            i = rng.randrange(len(row_cells))
+            column, span, _, _ = row_cells[i]
+            above = [c for c in cells[r - 1] if c[0] == column and c[1] == span]
+            if above:
+                row_cells[i] = (column, span, "continue", "")
+                cells[r - 1] = [
+                    (c[0], c[1], c[2] or "restart", c[3]) if c is above[0] else c
+                    for c in cells[r - 1]
+                ]
+        elif kind == "before" and r > 0 and len(row_cells) > 1:
+            before[r] = row_cells[1][0]
+            del row_cells[0]
+        elif kind == "empty":
+            i = rng.randrange(len(row_cells))
+            column, span, merge, _ = row_cells[i]
+            row_cells[i] = (column, span, merge, "")
+    # What a reader sees: a figure is the body's own if its cell lies within the grid
+    # columns of a "Your council" heading, in a row whose one label names it; with no
+    # column headings, the one figure of a labelled row is.
+    own = [(c, s) for c, s, m, t in cells[0] if t == "Your council" and m != "continue"]
+    if len(cells[0]) == 1 or not any(t for _, _, _, t in cells[0]):
+        own = [(-1, 0)]  # a title across the table, or nothing: no column headings
+    truth: dict[str, set[float]] = {name: set() for name in OWN}
+    for row_cells in cells[1:]:
+        texts = [t for _, _, m, t in row_cells if t and m != "continue"]
+        label = [t for t in texts if t in _LABELS]
+        if not own or len(label) != 1 or len(texts) - 1 != sum(1 for t in texts if t[0].isdigit()):
+            continue
+        figures = [(c, s, t) for c, s, m, t in row_cells if m != "continue" and t[:1].isdigit()]
+        for column, span, text in figures:
+            under = any(c <= column and column + span <= c + s for c, s in own)
+            if under or (own[0] == (-1, 0) and len(figures) == 1):
+                truth[_LABELS[label[0]][0]].add(float(text.rstrip("%")))
+    rows = []
+    for r, row_cells in enumerate(cells):
+        written = [
+            cell(text, span=span, merge=merge)
+            if rng.random() > 0.15
+            else control(cell(text, span=span, merge=merge))
+            for _, span, merge, text in row_cells
+        ]
+        tr = row(*written, before=before[r])
+        rows.append(control(tr) if rng.random() < 0.15 else tr)
+    return table(*rows, columns=width), truth
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10**9))
+def test_any_word_table_gives_no_wrong_figure(
+    seed: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    grid, truth = _random_table(random.Random(seed))
+    letter, messages, _ = read_word(tmp_path_factory.mktemp("table"), [grid])
+    upheld = letter.statistics.upheld
+    for name, allowed in truth.items():
+        value = getattr(upheld, name)
+        assert value is None or value in allowed, (name, value, allowed)
+        if value is None:  # every gap named
+            assert any(
+                f"upheld.{name}" in m or m.startswith("The complaints upheld statistics could not")
+                for m in messages
+            ), (name, messages)

@@ -577,11 +577,12 @@ class _Layout:
 
     def _figure_rows(self, number: int, table: _Table, texts: list[list[str]]) -> None:
         """A table of short labels and figures: each cell on one line, and each row
-        with two or more cells reported by grid column, so statistics pairs a figure
-        with its row's label and its column's heading."""
+        of two or more cells (empty ones too: a header's empty corner) reported by grid
+        column, so statistics pairs a figure with its row's label and its column's
+        heading. A row of one cell (a title across the table) is a line of its own."""
         for r, row in enumerate(table.rows):
             filled = [cell for cell, text in zip(row, texts[r], strict=True) if text]
-            registered = len(filled) > 1
+            registered = len(row) > 1
             column = 0
             for cell, text in zip(row, texts[r], strict=True):
                 if not text:
@@ -600,6 +601,11 @@ class _Layout:
                     end = start + len(text)
                     self.cells.extend((number, r, end, end) for _ in range(cell.span - 1))
                 column = cell.column + cell.span
+            if registered and filled:
+                # Empty cells after the last one with text: a column with no heading.
+                last = row[-1].column + row[-1].span
+                end = self.offset - 1
+                self.cells.extend((number, r, end, end) for _ in range(column, last))
 
     def _hidden_in_cell(self, cell: _Cell) -> None:
         """Hidden runs of a cell laid out on one line (its paragraphs joined by spaces)."""
@@ -625,7 +631,7 @@ class _Layout:
         """A table that lays out text: each cell's paragraphs (and tables) on lines of
         their own; rows reported by grid column unless the grid cannot be read."""
         for r, row in enumerate(table.rows):
-            register = registered and sum(1 for text in texts[r] if text) > 1
+            register = registered and len(row) > 1
             column = 0
             for cell in row:
                 if register:
@@ -660,7 +666,7 @@ def _ambiguous(table: _Table, texts: list[list[str]], figures: bool) -> str | No
     if table.odd:
         return table.odd
     merged: dict[int, bool] = {}  # grid column -> the cell merged down over it has text
-    starts = [0] * (MAX_GRID_COLUMNS + 1)  # filled cells (of rows of several) per column
+    starts = [0] * (MAX_GRID_COLUMNS + 1)  # filled cells (in rows of several) per column
     for row, row_texts in zip(table.rows, texts, strict=True):
         for cell, text in zip(row, row_texts, strict=True):
             if cell.merge == "continue":
@@ -668,20 +674,19 @@ def _ambiguous(table: _Table, texts: list[list[str]], figures: bool) -> str | No
                     return "a cell is merged down over several rows (w:vMerge)"
             else:
                 merged[cell.column] = bool(text)
-        if sum(1 for text in row_texts if text) > 1:
+        if len(row) > 1:
             for cell, text in zip(row, row_texts, strict=True):
                 if text:
                     starts[cell.column] += 1
     for row, row_texts in zip(table.rows, texts, strict=True):
         is_figure = [bool(_FIGURE.fullmatch(text)) for text in row_texts]
-        filled = sum(1 for text in row_texts if text)
         if (
             figures
             and any(is_figure)
             and all(f or not t for f, t in zip(is_figure, row_texts, strict=True))
         ):
             return "a figure has no label in its row"
-        if filled < 2:
+        if len(row) < 2:
             continue
         for cell, text, figure in zip(row, row_texts, is_figure, strict=True):
             # A heading or a figure over several columns that other rows split: whose

@@ -358,8 +358,9 @@ def test_any_word_table_gives_no_wrong_figure(
     for name, allowed in truth.items():
         value = getattr(upheld, name)
         assert value is None or value in allowed, (name, value, allowed)
-        if value is None:  # every gap named
+        if value is None:  # every gap named (a table of no figures may hide them all)
             assert any(
-                f"upheld.{name}" in m or m.startswith("The complaints upheld statistics could not")
+                f"upheld.{name}" in m
+                or m.startswith(("The complaints upheld statistics could not", "No statistics"))
                 for m in messages
             ), (name, messages)

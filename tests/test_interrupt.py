@@ -105,8 +105,15 @@ def test_ctrl_c_in_the_concern_matcher_stops_the_run_and_keeps_the_report(
             assert process.poll() is None, said
             assert time.monotonic() < deadline, "the matcher was never seen at work"
             if "listening for SIGUSR1" in said:
+                # Only lgo-check's process and its forked workers listen; a helper it
+                # started (the PDF reader) would be ended by the signal.
+                own = Path(f"/proc/{process.pid}/cmdline").read_bytes()
                 for pid in _tree(process.pid):
-                    os.kill(pid, signal.SIGUSR1)
+                    try:
+                        if Path(f"/proc/{pid}/cmdline").read_bytes() == own:
+                            os.kill(pid, signal.SIGUSR1)
+                    except OSError:  # ended meanwhile
+                        continue
             time.sleep(0.3)
         before = _cpu_seconds(_tree(process.pid))
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group

@@ -42,10 +42,23 @@ def read(name: str, text: str) -> tuple[Letter, list[str]]:
         text=text,
         html_document=suffix == ".html",
     )
+    return read_source(source)
+
+
+def read_source(source: Source) -> tuple[Letter, list[str]]:
+    """A loaded letter's figures and statistics-missing messages (any format)."""
     letter = extract_letter(normalise(source, metadata_wording().artefacts))
-    findings, errors = check_letter(letter, _RULES, None, name)
+    findings, errors = check_letter(letter, _RULES, None, source.path)
     assert not errors
     return letter, [f.message for f in findings if f.rule == "statistics-missing"]
+
+
+def plain_drift_letters() -> list[dict[str, Any]]:
+    """The drift letters written as plain text (the ones laid out again as PDF or Word)."""
+    letters: list[dict[str, Any]] = json.loads(
+        (DRIFT / "expected.json").read_text(encoding="utf-8")
+    )["letters"]
+    return [entry for entry in letters if entry["file"].endswith(".txt")]
 
 
 def named(path: str, messages: list[str]) -> bool:

@@ -9,7 +9,6 @@ empty, every empty one named by ``statistics-missing``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,13 @@ from drift_letters import build
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pdf_documents import Item, PdfTable, flow_pdf
-from test_drift import wrong_and_unnamed
+from test_drift import plain_drift_letters, read_source, wrong_and_unnamed
 
-from lgo_check.config import Config
-from lgo_check.engine import build_registry, check_letter, select_rules
-from lgo_check.extract import extract_letter
-from lgo_check.extract.layout import metadata_wording
 from lgo_check.load import Limits
 from lgo_check.load.pdf import PdfLoader
 from lgo_check.model import Letter
-from lgo_check.normalise import normalise
 
 DRIFT = Path(__file__).resolve().parent / "drift"
-_CONFIG = Config()
-_RULES = select_rules(build_registry(_CONFIG), _CONFIG)
 #: Page width inside the margins, in mm.
 _WIDTH = 170.0
 
@@ -57,27 +49,16 @@ def read_pdf_letter(text: str, path: Path) -> tuple[Letter, list[str]]:
     pdf = flow_pdf(items_of(text), path)
     loader = PdfLoader()
     loader.isolated = False
-    source = loader.load(pdf, pdf.read_bytes(), pdf.name, Limits())
-    letter = extract_letter(normalise(source, metadata_wording().artefacts))
-    findings, errors = check_letter(letter, _RULES, None, pdf.name)
-    assert not errors
-    return letter, [f.message for f in findings if f.rule == "statistics-missing"]
-
-
-def _plain_drift_letters() -> list[dict[str, Any]]:
-    letters: list[dict[str, Any]] = json.loads(
-        (DRIFT / "expected.json").read_text(encoding="utf-8")
-    )["letters"]
-    return [entry for entry in letters if entry["file"].endswith(".txt")]
+    return read_source(loader.load(pdf, pdf.read_bytes(), pdf.name, Limits()))
 
 
 def test_there_are_plain_text_drift_letters_with_tables() -> None:
-    entries = _plain_drift_letters()
+    entries = plain_drift_letters()
     assert len(entries) >= 5
     assert any("\t" in (DRIFT / e["file"]).read_text(encoding="utf-8") for e in entries)
 
 
-@pytest.mark.parametrize("entry", _plain_drift_letters(), ids=lambda e: e["file"])
+@pytest.mark.parametrize("entry", plain_drift_letters(), ids=lambda e: e["file"])
 def test_drift_letter_as_pdf_has_no_wrong_figure_and_every_gap_named(
     entry: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -92,7 +73,7 @@ def test_drift_tables_in_pdfs_are_read(tmp_path: Path) -> None:
     """Abstaining is allowed, not abstaining on every table: the figures of the drift
     letters' PDF tables are mostly read."""
     right = total = 0
-    for entry in _plain_drift_letters():
+    for entry in plain_drift_letters():
         text = (DRIFT / entry["file"]).read_text(encoding="utf-8")
         if not any(v.endswith(":table") or v.endswith(":matrix") for v in entry["variants"]):
             continue

@@ -14,7 +14,6 @@ document reads exactly as the plain one.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 from drift_letters import build
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_drift import wrong_and_unnamed
+from test_drift import plain_drift_letters, read_source, wrong_and_unnamed
 from word_documents import (
     cell,
     control,
@@ -43,17 +42,11 @@ from word_documents import (
     word_document,
 )
 
-from lgo_check.config import Config
-from lgo_check.engine import build_registry, check_letter, select_rules
-from lgo_check.extract import extract_letter
-from lgo_check.extract.layout import metadata_wording
 from lgo_check.load import Limits
 from lgo_check.load.docx import DocxLoader
 from lgo_check.model import Letter
 
 DRIFT = Path(__file__).resolve().parent / "drift"
-_CONFIG = Config()
-_RULES = select_rules(build_registry(_CONFIG), _CONFIG)
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:\.\d+)?(?![\d.,]*\d)")
 
 
@@ -131,20 +124,7 @@ def word_letter(text: str, path: Path, dressing: int | None) -> Path:
 
 
 def read_word_letter(path: Path) -> tuple[Letter, list[str]]:
-    from lgo_check.normalise import normalise
-
-    source = DocxLoader().load(path, path.read_bytes(), path.name, Limits().started())
-    letter = extract_letter(normalise(source, metadata_wording().artefacts))
-    findings, errors = check_letter(letter, _RULES, None, path.name)
-    assert not errors
-    return letter, [f.message for f in findings if f.rule == "statistics-missing"]
-
-
-def _plain_drift_letters() -> list[dict[str, Any]]:
-    letters: list[dict[str, Any]] = json.loads(
-        (DRIFT / "expected.json").read_text(encoding="utf-8")
-    )["letters"]
-    return [entry for entry in letters if entry["file"].endswith(".txt")]
+    return read_source(DocxLoader().load(path, path.read_bytes(), path.name, Limits().started()))
 
 
 def _check(
@@ -168,7 +148,7 @@ def _figures(letter: Letter) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("entry", _plain_drift_letters(), ids=lambda e: e["file"])
+@pytest.mark.parametrize("entry", plain_drift_letters(), ids=lambda e: e["file"])
 def test_drift_letter_as_word_has_no_wrong_figure_and_every_gap_named(
     entry: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -180,7 +160,7 @@ def test_drift_tables_in_word_are_read(tmp_path: Path) -> None:
     """Abstaining is allowed, not abstaining on every table: the figures of the drift
     letters' Word tables are mostly read."""
     right = total = 0
-    for entry in _plain_drift_letters():
+    for entry in plain_drift_letters():
         if not any(v.endswith((":table", ":matrix")) for v in entry["variants"]):
             continue
         text = (DRIFT / entry["file"]).read_text(encoding="utf-8")
